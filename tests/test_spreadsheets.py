@@ -1,0 +1,169 @@
+"""Reading workbooks and CSV files into rows, finding the header, naming columns."""
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from transparency.problems import UnreadableFile
+from transparency.registering import COLUMNS
+from transparency.spreadsheets import column_letter, find_header, read_sheets, visible_sheets
+
+
+def _xlsx_with_hidden_sheet() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "RT RW"
+    sheet["A1"] = "DAFTAR RT DAN RW KOTA SURABAYA"
+    sheet["A2"] = "Sumber: Dispendukcapil"
+    # row 3 left blank
+    header = ["KODE KELURAHAN", "KELURAHAN", "RW", "RT", "JUMLAH KK", "JUMLAH JIWA"]
+    for column, title in enumerate(header, start=1):
+        sheet.cell(row=4, column=column, value=title)
+    for column, value in enumerate(["35.78.07.1002", "Genteng", "001", "002", 120, 410], start=1):
+        sheet.cell(row=5, column=column, value=value)
+    hidden = workbook.create_sheet("Lookup")
+    hidden.sheet_state = "hidden"
+    hidden["A1"] = "KODE KELURAHAN"
+    hidden["B1"] = "RW"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_read_sheets_xlsx_keeps_excel_row_numbering_and_hides_hidden_sheets():
+    sheets = read_sheets(_xlsx_with_hidden_sheet(), "register.xlsx")
+
+    assert [(sheet.name, sheet.visible) for sheet in sheets] == [("RT RW", True), ("Lookup", False)]
+    rows = sheets[0].rows
+    assert rows == [
+        ["DAFTAR RT DAN RW KOTA SURABAYA", "", "", "", "", ""],
+        ["Sumber: Dispendukcapil", "", "", "", "", ""],
+        ["", "", "", "", "", ""],
+        ["KODE KELURAHAN", "KELURAHAN", "RW", "RT", "JUMLAH KK", "JUMLAH JIWA"],
+        ["35.78.07.1002", "Genteng", "001", "002", 120, 410],
+    ]
+    visible = visible_sheets(sheets)
+    assert [sheet.name for sheet in visible] == ["RT RW"]
+
+
+def test_find_header_on_row_4_of_the_xlsx():
+    sheet = visible_sheets(read_sheets(_xlsx_with_hidden_sheet(), "register.xlsx"))[0]
+
+    index, columns = find_header(sheet.rows, COLUMNS)
+
+    assert index == 3  # Excel row 4
+    assert columns == {"kelurahan_code": 0, "rw": 2, "rt": 3, "households": 4, "residents": 5}
+
+
+def test_find_header_picks_the_row_matching_most_fields_and_folds_punctuation():
+    rows = [
+        ["Laporan RT"],
+        ["RT", "", ""],  # one field only: not the header
+        ["No.", "Kode Kel.", "No. RW", "no rt", "Jml. KK", "jml jiwa"],
+        ["1", "35.78.07.1002", "1", "1", "5", "9"],
+    ]
+
+    index, columns = find_header(rows, COLUMNS)
+
+    assert index == 2
+    assert columns == {"kelurahan_code": 1, "rw": 2, "rt": 3, "households": 4, "residents": 5}
+
+
+def test_find_header_without_any_match():
+    assert find_header([["a", "b"], ["c"]], COLUMNS) == (-1, {})
+
+
+def test_read_sheets_csv_with_semicolons_and_bom():
+    text = (
+        "KODE KELURAHAN;RW;RT;JUMLAH KK;JUMLAH JIWA\r\n"
+        "35.78.07.1002;001;001;1.234;4.100\r\n"
+        "3578071002;1;RT 02;12;40\r\n"
+    )
+    data = b"\xef\xbb\xbf" + text.encode("utf-8")
+
+    sheets = read_sheets(data, "register.csv")
+
+    assert len(sheets) == 1
+    assert sheets[0].name == "register.csv"
+    assert sheets[0].visible is True
+    assert sheets[0].rows == [
+        ["KODE KELURAHAN", "RW", "RT", "JUMLAH KK", "JUMLAH JIWA"],
+        ["35.78.07.1002", "001", "001", "1.234", "4.100"],
+        ["3578071002", "1", "RT 02", "12", "40"],
+    ]
+    index, columns = find_header(sheets[0].rows, COLUMNS)
+    assert index == 0
+    assert columns == {"kelurahan_code": 0, "rw": 1, "rt": 2, "households": 3, "residents": 4}
+
+
+def test_read_sheets_csv_with_commas_in_cp1252():
+    text = (
+        "KODE KELURAHAN,KELURAHAN,RW,RT,JUMLAH KK,JUMLAH JIWA\n"
+        "35.78.07.1002,Genteng – Café Façade,001,003,7,21\n"
+    )
+    data = text.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # the test really feeds a non-UTF-8 file
+
+    rows = read_sheets(data, "REGISTER.CSV")[0].rows
+
+    assert rows == [
+        ["KODE KELURAHAN", "KELURAHAN", "RW", "RT", "JUMLAH KK", "JUMLAH JIWA"],
+        ["35.78.07.1002", "Genteng – Café Façade", "001", "003", "7", "21"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("index", "letter"),
+    [
+        (0, "A"),
+        (1, "B"),
+        (6, "G"),
+        (25, "Z"),
+        (26, "AA"),
+        (27, "AB"),
+        (51, "AZ"),
+        (52, "BA"),
+        (701, "ZZ"),
+        (702, "AAA"),
+        (16383, "XFD"),
+    ],
+)
+def test_column_letter(index, letter):
+    assert column_letter(index) == letter
+
+
+def _zip_that_is_not_a_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    return buffer.getvalue()
+
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "code"),
+    [
+        (b"hello", "data.xlsx", "file.not_spreadsheet"),
+        (b"hello", "data", "file.not_spreadsheet"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "register.pdf", "file.not_spreadsheet"),
+        (PNG_HEADER, "photo.png", "file.not_spreadsheet"),
+        (PNG_HEADER, "photo.xlsx", "file.not_spreadsheet"),
+        (PNG_HEADER, "photo.csv", "file.not_spreadsheet"),  # NUL bytes: not CSV text
+        (_zip_that_is_not_a_workbook(), "register.xlsx", "file.unreadable"),
+        (_zip_that_is_not_a_workbook(), "register.zip", "file.unreadable"),
+        (b"PK\x03\x04" + b"\x00garbage" * 20, "register.xlsx", "file.unreadable"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "register.xls", "file.unreadable"),
+    ],
+)
+def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
+    with pytest.raises(UnreadableFile) as caught:
+        read_sheets(data, filename)
+
+    problem = caught.value.problem
+    assert problem.code == code
+    assert (problem.row, problem.column, problem.sheet) == (None, None, None)

@@ -1,0 +1,55 @@
+"""Transparansi RT: the application factory. The only place that wires things up."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app: config, database, i18n, views, errors, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from transparency import config
+
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Database engine and Flask-Babel."""
+    from transparency import db, i18n
+
+    db.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per view module."""
+    from transparency.views import health, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(health.bp)
+
+
+def register_errors(app: Flask) -> None:
+    """Map domain errors and HTTP errors to pages, once."""
+    from transparency.views import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The ``flask`` commands: demo, register."""
+    from transparency import cli
+
+    cli.init_app(app)

@@ -1,0 +1,111 @@
+"""``flask`` commands: the demo city and the RT/RW register import."""
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale, gettext
+
+from transparency import messages
+from transparency.db import get_session
+from transparency.services import demo
+from transparency.services.register import RegisterReport, import_register
+
+
+def init_app(app: Flask) -> None:
+    """Add the command groups to the app's CLI."""
+    app.cli.add_command(city_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(register_cli)
+
+
+@click.group("city", cls=AppGroup)
+def city_cli() -> None:
+    """The city's official area tree and catalogue."""
+
+
+@city_cli.command("load")
+def city_load_command() -> None:
+    """Load the kota, kecamatan and kelurahan, the aliases, departments and indicators."""
+    session = get_session()
+    demo.load_city(session, Path(current_app.config["SEED_DIR"]))
+    session.commit()
+    click.echo("City tree and catalogue loaded.")
+
+
+@click.group("demo", cls=AppGroup)
+def demo_cli() -> None:
+    """The demo city of Surabaya."""
+
+
+@demo_cli.command("seed")
+def seed_command() -> None:
+    """Seed the demo on an empty database; do nothing if a city is already there."""
+    session = get_session()
+    if demo.is_seeded(session):
+        click.echo("Demo data already present; nothing to seed.")
+        return
+    click.echo("Seeding the demo city of Surabaya (about a minute)…")
+    report = demo.seed_demo(session, Path(current_app.config["SEED_DIR"]))
+    session.commit()
+    click.echo(f"Seeded: {report.created} RT, {demo.DEMO_MONTHS} months of figures.")
+
+
+@demo_cli.command("logins")
+def logins_command() -> None:
+    """Print the demo accounts and their passwords."""
+    click.echo("Demo logins (username / password — role):")
+    for account in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<22} {account.password:<20} {account.description}")
+
+
+@click.group("register", cls=AppGroup)
+def register_cli() -> None:
+    """The RT/RW register."""
+
+
+@register_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+def register_import_command(file: Path, lang: str, dry_run: bool) -> None:
+    """Create or update the RWs and RTs of a register workbook or CSV."""
+    session = get_session()
+    report = import_register(
+        session, file.read_bytes(), file.name, current_app.config["REGISTER_MAX_ROWS"]
+    )
+    with force_locale(lang):
+        click.echo(format_report(report, dry_run))
+    if not report.ok:
+        session.rollback()
+        raise SystemExit(1)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+
+
+def format_report(report: RegisterReport, dry_run: bool) -> str:
+    """The register report as lines of text in the current locale."""
+    if not report.ok:
+        lines = [
+            gettext(
+                "The register was not imported; nothing was changed. %(count)s problem(s):",
+                count=len(report.problems),
+            )
+        ]
+        lines += ["  " + messages.render(problem) for problem in report.problems]
+        return "\n".join(lines)
+    head = gettext("Dry run, nothing written:") if dry_run else gettext("Register imported:")
+    return gettext(
+        '%(head)s %(rows)s RT read from sheet "%(sheet)s" (header on row %(header)s); '
+        "%(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+        head=head,
+        rows=report.rows,
+        sheet=report.sheet,
+        header=report.header_row,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+    )

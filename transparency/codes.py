@@ -1,0 +1,95 @@
+"""Canonical forms of the codes and numbers that spreadsheets spell in many ways.
+
+Pure functions, no I/O. One routine per kind of code, documented by its tests:
+RT/RW numbers (`RT 01`, `1`, `001`, `1.0`, full-width digits → `001`), kelurahan
+codes (dotted or not → `35.78.03.1005`), names, and counts (`1.234` → 1234).
+"""
+
+import re
+import unicodedata
+
+_NUMBER_PREFIX = re.compile(r"^(?:RT|RW|NO|NOMOR)\b[\s.:/-]*", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_KELURAHAN_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_KELURAHAN_PLAIN = re.compile(r"^\d{10}$")
+_INDONESIAN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def clean_text(value: object) -> str:
+    """Text of a cell: NFKC-normalised (full-width digits → ASCII), trimmed, spaces folded."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return _SPACES.sub(" ", text).strip()
+
+
+def area_number(value: object, width: int = 3) -> str | None:
+    """An RT or RW number as zero-padded text, or None if it is not a number from 1 to 999."""
+    text = clean_text(value)
+    while True:  # "RW. RT 01" is not a thing, but "NO. RT 01" is
+        stripped = _NUMBER_PREFIX.sub("", text).strip()
+        if stripped == text:
+            break
+        text = stripped
+    if re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".")[0]
+    if not text.isdigit() or not text.isascii():
+        return None
+    number = int(text)
+    if not 1 <= number < 10**width:
+        return None
+    return str(number).zfill(width)
+
+
+def kelurahan_code(value: object) -> str | None:
+    """A kelurahan code in dotted form (`35.78.03.1005`), from dotted or plain digits."""
+    text = clean_text(value).replace(" ", "")
+    if _KELURAHAN_DOTTED.match(text):
+        return text
+    if _KELURAHAN_PLAIN.match(text):
+        return f"{text[0:2]}.{text[2:4]}.{text[4:6]}.{text[6:10]}"
+    return None
+
+
+def rt_code(kelurahan: str, rw: str, rt: str) -> str:
+    """Our RT code: kelurahan code plus zero-padded RW and RT (`….005.003`)."""
+    return f"{kelurahan}.{rw}.{rt}"
+
+
+def rw_code(kelurahan: str, rw: str) -> str:
+    """Our RW code: kelurahan code plus the zero-padded RW number."""
+    return f"{kelurahan}.{rw}"
+
+
+def name_key(value: object) -> str:
+    """A name folded for matching: upper case, no `KEL.`/`KELURAHAN` prefix, single spaces."""
+    text = clean_text(value).upper()
+    text = re.sub(r"^(KELURAHAN|KEL)\b\.?\s*", "", text)
+    text = re.sub(r"^(KECAMATAN|KEC)\b\.?\s*", "", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def count(value: object) -> int | None:
+    """A non-negative whole count from a number or Indonesian number text, else None.
+
+    `1.234` and `1 234` read as 1234 (Indonesian thousands); `12,0` as 12.
+    Negative numbers and fractions are None: the caller reports them.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    text = clean_text(value).replace(" ", "")
+    if _INDONESIAN_THOUSANDS.match(text):
+        text = text.replace(".", "")
+    text = re.sub(r",0+$", "", text)
+    return int(text) if text.isdigit() and text.isascii() else None
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell or one holding only spaces."""
+    return clean_text(value) == ""

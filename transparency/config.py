@@ -1,0 +1,58 @@
+"""Configuration defaults and the order they are overridden in.
+
+Defaults here → ``instance/config.py`` → environment → the test config passed to
+``create_app``. Nothing is read at import time.
+"""
+
+import os
+from pathlib import Path
+
+DEFAULTS = {
+    "SECRET_KEY": "dev-only-not-secret",
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "ENV_NAME": "development",  # "production" enables the strict checks
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+    "LANGUAGES": ("id", "en"),
+    "SEED_DIR": str(Path(__file__).resolve().parent.parent / "seed"),
+    "MAX_CONTENT_LENGTH": 150 * 1024 * 1024,
+    "REGISTER_MAX_ROWS": 50_000,
+}
+
+# Environment variables read without a prefix, as deployments expect them.
+PLAIN_ENV = ("DATABASE_URL", "SECRET_KEY")
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill ``app.config`` from defaults, instance file, environment and test config."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in PLAIN_ENV:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("TRANSPARENCY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["DATABASE_URL"] = database_url(app.config["DATABASE_URL"], app.instance_path)
+    if app.config["ENV_NAME"] == "production":
+        check_production(app.config)
+
+
+def check_production(config) -> None:
+    """Refuse to run in production with a weak or default secret key."""
+    key = config.get("SECRET_KEY") or ""
+    if key == DEFAULTS["SECRET_KEY"] or len(key) < 32 or len(set(key)) < 10:
+        raise RuntimeError(
+            "SECRET_KEY must be a random value of at least 32 characters in production "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """Return an SQLAlchemy URL: SQLite in the instance folder, or psycopg for PostgreSQL."""
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'transparency.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

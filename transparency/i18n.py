@@ -1,0 +1,46 @@
+"""Languages: Bahasa Indonesia first, English as a choice; number and date formats."""
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_decimal, get_locale
+
+from transparency.extensions import babel
+
+TRANSLATIONS = "translations"
+
+
+def select_locale() -> str:
+    """The language of a request: ``?lang=``, then the ``lang`` cookie, then Indonesian."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our locale selector and add the number filter."""
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/" + TRANSLATIONS),
+    )
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.after_request(remember_language)
+
+
+def remember_language(response):
+    """Keep a language chosen with ``?lang=`` in a cookie for a year."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and chosen != request.cookies.get("lang"):
+        response.set_cookie(
+            "lang",
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response

@@ -1,0 +1,40 @@
+"""Shared column helpers for the tables: UTC timestamps and byte-ordered text."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Enum, String
+from sqlmodel import Field
+
+# Byte order on every backend, so that range predicates on area paths are exact
+# (PostgreSQL would otherwise sort by the database locale, ignoring punctuation).
+PathString = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def timestamp_field(nullable: bool = False):
+    """A timezone-aware UTC timestamp column, defaulting to now unless nullable."""
+    kwargs = {"sa_type": DateTime(timezone=True), "nullable": nullable}
+    if not nullable:
+        kwargs["default_factory"] = utcnow
+    else:
+        kwargs["default"] = None
+    return Field(**kwargs)
+
+
+def enum_column(enum_class: type, name: str) -> Column:
+    """A non-null column storing the enum's values (not names), checked by the database."""
+    return Column(
+        Enum(
+            enum_class,
+            native_enum=False,
+            length=12,
+            name=name,
+            create_constraint=True,
+            values_callable=lambda members: [member.value for member in members],
+        ),
+        nullable=False,
+    )

@@ -1,0 +1,202 @@
+"""The demo city: the Surabaya tree, its register, the catalogue, figures and accounts.
+
+Demo accounts are created here and nowhere else; they are flagged ``is_demo``.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from transparency import demodata
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AreaLevel,
+    Department,
+    Figure,
+    Indicator,
+    Period,
+    Role,
+    Upload,
+    UploadIndicator,
+    UploadStatus,
+    User,
+)
+from transparency.passwords import hash_password
+from transparency.services import catalog, wilayah
+from transparency.services.register import RegisterReport, import_register
+
+DEMO_MONTHS = 12
+LAST_MONTH = (2026, 10)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login as ``make run`` prints it."""
+
+    username: str
+    password: str
+    role: Role
+    area_code: str | None
+    department: str | None
+    description: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "walidata",
+        "walidata-demo-2026",
+        Role.WALIDATA,
+        "35.78",
+        "diskominfo",
+        "Walidata Diskominfo (kota)",
+    ),
+    DemoAccount("dinsos", "dinsos-demo-2026", Role.OPERATOR, None, "dinsos", "Operator Dinsos"),
+    DemoAccount(
+        "dispendik", "dispendik-demo-2026", Role.OPERATOR, None, "dispendik", "Operator Dispendik"
+    ),
+    DemoAccount("camat.rungkut", "camat-demo-2026", Role.CAMAT, "35.78.03", None, "Camat Rungkut"),
+    DemoAccount(
+        "lurah.wonorejo",
+        "lurah-demo-2026",
+        Role.LURAH,
+        "35.78.03.1005",
+        None,
+        "Lurah Wonorejo (Rungkut)",
+    ),
+    DemoAccount(
+        "rw001.wonorejo",
+        "ketuarw-demo-2026",
+        Role.KETUA_RW,
+        "35.78.03.1005.001",
+        None,
+        "Ketua RW 001 Wonorejo",
+    ),
+    DemoAccount(
+        "rt001.rw001.wonorejo",
+        "ketuart-demo-2026",
+        Role.KETUA_RT,
+        "35.78.03.1005.001.001",
+        None,
+        "Ketua RT 001/RW 001 Wonorejo",
+    ),
+)
+
+
+def is_seeded(session: Session) -> bool:
+    """True once the city exists in the database."""
+    return session.exec(select(Area.id).where(Area.parent_id.is_(None))).first() is not None
+
+
+def load_city(session: Session, seed_dir: Path) -> None:
+    """The official tree, aliases, departments and indicators (no register, no figures)."""
+    wilayah.load_wilayah(session, seed_dir / "surabaya_wilayah.csv")
+    wilayah.load_aliases(session, seed_dir / "kelurahan_aliases.csv")
+    catalog.load_departments(session, seed_dir / "departments.csv")
+    catalog.load_indicators(session, seed_dir / "indicators.csv")
+
+
+def seed_demo(
+    session: Session, seed_dir: Path, register_file: Path | None = None
+) -> RegisterReport:
+    """Everything the demo shows; the caller commits. Returns the register import's report."""
+    load_city(session, seed_dir)
+    register_file = register_file or seed_dir / "register_rt_rw_2026.csv"
+    report = import_register(session, register_file.read_bytes(), register_file.name, 50_000)
+    if not report.ok:
+        raise ValueError(f"demo register has problems: {report.problems[:3]}")
+    users = seed_accounts(session)
+    periods = catalog.ensure_months(session, *LAST_MONTH, DEMO_MONTHS)
+    seed_figures(session, periods, users)
+    return report
+
+
+def seed_accounts(session: Session) -> dict[str, User]:
+    """One demo account per role, with known passwords; returns them by username."""
+    areas = {a.code: a.id for a in session.exec(select(Area).where(Area.level != AreaLevel.RT))}
+    rt_codes = [a.area_code for a in DEMO_ACCOUNTS if a.role == Role.KETUA_RT]
+    areas.update({a.code: a.id for a in session.exec(select(Area).where(Area.code.in_(rt_codes)))})
+    departments = {d.code: d.id for d in session.exec(select(Department))}
+    users = {}
+    for account in DEMO_ACCOUNTS:
+        users[account.username] = User(
+            username=account.username,
+            display_name=account.description,
+            role=account.role,
+            area_id=areas.get(account.area_code),
+            department_id=departments.get(account.department),
+            password_hash=hash_password(account.password),
+            must_change_password=False,
+            is_demo=True,
+        )
+    session.add_all(users.values())
+    session.flush()
+    return users
+
+
+def seed_figures(session: Session, periods: list[Period], users: dict[str, User]) -> int:
+    """Demo figures for every RT and period, one committed upload per department and month."""
+    rts = session.exec(select(Area).where(Area.level == AreaLevel.RT).order_by(Area.code)).all()
+    kelurahan = [rt.code.rsplit(".", 2)[0] for rt in rts]
+    groups = np.unique(kelurahan, return_inverse=True)[1]
+    values = demodata.generate(
+        np.array([rt.households for rt in rts]),
+        np.array([rt.residents for rt in rts]),
+        groups,
+        len(periods),
+    )
+    indicators = session.exec(select(Indicator)).all()
+    uploader = {u.department_id: u.id for u in users.values() if u.role == Role.OPERATOR}
+    written = 0
+    for index, period in enumerate(periods):
+        for department_id in sorted({i.department_id for i in indicators}):
+            own = [i for i in indicators if i.department_id == department_id and i.code in values]
+            upload = _demo_upload(session, department_id, period, own, uploader, len(rts))
+            for indicator in own:
+                column = values[indicator.code][:, index]
+                session.connection().execute(
+                    insert(Figure),
+                    [
+                        {
+                            "area_id": rt.id,
+                            "indicator_id": indicator.id,
+                            "period_id": period.id,
+                            "upload_id": upload.id,
+                            "value": int(value),
+                        }
+                        for rt, value in zip(rts, column, strict=True)
+                    ],
+                )
+                session.add(
+                    ActiveUpload(
+                        indicator_id=indicator.id, period_id=period.id, upload_id=upload.id
+                    )
+                )
+                written += len(rts)
+    session.flush()
+    return written
+
+
+def _demo_upload(session, department_id, period, indicators, uploader, rows) -> Upload:
+    """A committed upload standing for a department's month of demo data."""
+    label = f"demo:{department_id}:{period.code}"
+    upload = Upload(
+        department_id=department_id,
+        period_id=period.id,
+        file_name=f"data-demo-{period.code}.xlsx",
+        sha256=hashlib.sha256(label.encode()).hexdigest(),
+        shape="rt",
+        status=UploadStatus.COMMITTED,
+        rows_read=rows,
+        rows_accepted=rows,
+        uploaded_by_id=uploader.get(department_id),
+    )
+    session.add(upload)
+    session.flush()
+    session.add_all(UploadIndicator(upload_id=upload.id, indicator_id=i.id) for i in indicators)
+    upload.committed_at = upload.created_at
+    return upload

@@ -1,0 +1,110 @@
+"""Reading workbooks and CSV files into plain rows, and finding the header row.
+
+Pure: bytes in, ``Sheet`` values out. Rows keep their Excel numbering: row index
+``i`` of ``Sheet.rows`` is Excel row ``i + 1``. Problems raise ``UnreadableFile``.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+
+from transparency.codes import clean_text
+from transparency.problems import Problem, UnreadableFile
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet's cells as Python values, from Excel row 1 and column A."""
+
+    name: str
+    visible: bool
+    rows: list[list]
+
+
+def read_sheets(data: bytes, filename: str) -> list[Sheet]:
+    """Read every sheet of an .xlsx/.xls workbook or a .csv file."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+        return _read_workbook(data)
+    if suffix == "csv":
+        return [Sheet(name=filename, visible=True, rows=_read_csv(data, filename))]
+    raise UnreadableFile(Problem("file.not_spreadsheet", params={"filename": filename}))
+
+
+def _read_workbook(data: bytes) -> list[Sheet]:
+    """Read a workbook through calamine; any failure is a clear 'unreadable' problem."""
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [
+            Sheet(
+                name=meta.name,
+                visible=meta.visible == SheetVisibleEnum.Visible,
+                rows=workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False),
+            )
+            for meta in workbook.sheets_metadata
+        ]
+    except (CalamineError, ValueError, TypeError, OSError) as exc:
+        raise UnreadableFile(Problem("file.unreadable", params={"detail": str(exc)[:200]})) from exc
+
+
+def _read_csv(data: bytes, filename: str) -> list[list]:
+    """Decode CSV text (UTF-8, else Windows-1252) and split it on its delimiter."""
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile(Problem("file.not_spreadsheet", params={"filename": filename}))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    sample = text[:8192]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def visible_sheets(sheets: list[Sheet]) -> list[Sheet]:
+    """The sheets a person sees in Excel; hidden ones are never read by accident."""
+    return [sheet for sheet in sheets if sheet.visible]
+
+
+def header_key(value: object) -> str:
+    """A header cell folded for matching: upper case, punctuation as single spaces."""
+    text = clean_text(value).upper()
+    return re.sub(r"[^0-9A-Z/]+", " ", text).strip()
+
+
+def find_header(
+    rows: list[list], aliases: dict[str, tuple[str, ...]]
+) -> tuple[int, dict[str, int]]:
+    """Find the header row among the first rows: the one matching most fields.
+
+    Returns the row index and, per field found, its column index. A field is found
+    when a cell equals one of its aliases after ``header_key`` folding.
+    """
+    wanted = {field: {header_key(alias) for alias in names} for field, names in aliases.items()}
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for column, cell in enumerate(row):
+            key = header_key(cell)
+            for field, keys in wanted.items():
+                if key in keys and field not in found:
+                    found[field] = column
+        if len(found) > len(best[1]):
+            best = (index, found)
+    return best
+
+
+def column_letter(index: int) -> str:
+    """Excel's column letter for a zero-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

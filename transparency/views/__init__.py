@@ -1,0 +1,1 @@
+"""Views: thin blueprints that parse the request, call one service or query, render."""
