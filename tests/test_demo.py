@@ -64,7 +64,5 @@ def test_logins_command_prints_every_demo_account(runner):
 def test_city_load_is_idempotent_and_complete(runner, session):
     result = runner.invoke(args=["city", "load"])
     assert result.exit_code == 0, result.output
-    levels = dict(
-        session.exec(select(Area.level, func.count()).group_by(Area.level)).all()
-    )
+    levels = dict(session.exec(select(Area.level, func.count()).group_by(Area.level)).all())
     assert levels == {AreaLevel.KOTA: 1, AreaLevel.KECAMATAN: 31, AreaLevel.KELURAHAN: 153}

@@ -9,7 +9,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from transparency.codes import clean_text
 from transparency.problems import Problem, UnreadableFile
@@ -50,8 +50,11 @@ def _read_workbook(data: bytes) -> list[Sheet]:
             )
             for meta in workbook.sheets_metadata
         ]
-    except (CalamineError, ValueError, TypeError, OSError) as exc:
-        raise UnreadableFile(Problem("file.unreadable", params={"detail": str(exc)[:200]})) from exc
+    except BaseException as exc:  # CalamineError, or a panic of the Rust reader
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        detail = str(exc)[:200]
+        raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
 
 
 def _read_csv(data: bytes, filename: str) -> list[list]:
