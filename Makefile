@@ -16,7 +16,7 @@ run: setup
 	$(BIN)/flask demo seed
 	$(BIN)/flask demo logins
 	@echo "Serving on http://$(HOST):$(PORT)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## make test: set up and run the whole suite (PostgreSQL with TEST_DATABASE_URL)
 test: setup

@@ -46,7 +46,7 @@ def seed_command() -> None:
     if demo.is_seeded(session):
         click.echo("Demo data already present; nothing to seed.")
         return
-    click.echo("Seeding the demo city of Surabaya (about a minute)…")
+    click.echo("Seeding the demo city of Surabaya (about half a minute)…")
     report = demo.seed_demo(session, Path(current_app.config["SEED_DIR"]))
     session.commit()
     click.echo(f"Seeded: {report.created} RT, {demo.DEMO_MONTHS} months of figures.")
