@@ -42,13 +42,13 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 $(MO): $(PO) $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d transparency/translations
+	$(BIN)/pybabel compile -d transparency/translations
 
 ## make messages: extract new strings, merge them into the Indonesian catalogue
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
 		-o transparency/translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i transparency/translations/messages.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching -i transparency/translations/messages.pot \
 		-d transparency/translations
 	$(BIN)/python scripts/translate.py
 

@@ -71,6 +71,22 @@ def bench_demo_seed_and_pages(folder: Path, requests: int = 200) -> None:
             f"page {label}: median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
             f"({requests} requests)"
         )
+    bench_bulk_accounts(app)
+
+
+def bench_bulk_accounts(app) -> None:
+    """The walidata creates the ketua RT accounts of the whole city in one action."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    client.post("/masuk", data={"username": "walidata", "password": "walidata-demo-2026"})
+    start = time.perf_counter()
+    response = client.post("/admin/pengguna/massal", data={"area_code": "35.78"})
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, response.status_code
+    print(
+        "ketua RT accounts for the whole city, one action (accounts + workbook): "
+        f"{elapsed:.1f} s, workbook {len(response.data) / 1024:.0f} KiB"
+    )
 
 
 def _mk(folder: Path) -> Path:

@@ -25,8 +25,8 @@ def main() -> int:
         if message.id in ID:
             message.string = ID[message.id]
             message.flags.discard("fuzzy")
-        elif not message.string:
-            missing.append(message.id)
+        elif not message.string or "fuzzy" in message.flags:
+            missing.append(message.id)  # a fuzzy guess is not a translation
     with PO.open("wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, no_location=True)
     for msgid in missing:

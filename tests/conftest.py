@@ -6,15 +6,18 @@ skipping.
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from transparency import create_app
 from transparency.config import database_url
 from transparency.db import make_engine, upgrade
+from transparency.models import Area, Figure, Indicator, Period, Role, User
+from transparency.passwords import hash_password
 from transparency.services import demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,16 +68,32 @@ def session(engine):
     connection.close()
 
 
-@pytest.fixture
-def app(engine, session):
-    """The app, configured for tests, reading and writing through the test session."""
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": str(engine.url)}
-    )
+def make_app(engine, session, **overrides):
+    """An app configured for tests, reading and writing through the test session."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": str(engine.url),
+        "WTF_CSRF_ENABLED": False,  # csrf_app turns it on
+        **overrides,
+    }
+    app = create_app(config)
     app.extensions["db_engine"].dispose()
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = lambda: session
     return app
+
+
+@pytest.fixture
+def app(engine, session):
+    """The app for tests, CSRF protection off so that forms can be posted directly."""
+    return make_app(engine, session)
+
+
+@pytest.fixture
+def csrf_app(engine, session):
+    """The app with CSRF protection on, as in production."""
+    return make_app(engine, session, WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
@@ -103,3 +122,100 @@ def demo_city(session, tmp_path):
     demo.seed_demo(session, SEED, register_subset(tmp_path / "register.csv"))
     session.commit()
     return session
+
+
+# --- accounts, canaries and sign-in helpers -------------------------------------------
+
+RT_A = "35.78.03.1005.001.001"  # the demo ketua RT's own RT
+RT_B = "35.78.03.1005.001.002"  # another RT of the same RW
+RT_C = "35.78.05.1005.001.001"  # an RT of the other Wonorejo (Tegalsari)
+CANARY_B = 97531  # planted in RT B: shown as "97531" or "97.531" / "97,531"
+CANARY_C = 86420  # planted in RT C
+
+
+def canary_forms(value: int) -> tuple[str, ...]:
+    """Every way a canary figure could be written in a response."""
+    return (str(value), f"{value:,}", f"{value:,}".replace(",", "."))
+
+
+def assert_no_canary(body: bytes | str, *values: int) -> None:
+    """Fail if any canary figure appears in the body, in any number format."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    for value in values:
+        for form in canary_forms(value):
+            assert form not in text, f"canary {form} leaked"
+
+
+@dataclass(frozen=True)
+class Canaries:
+    """Codes and values planted for the access tests."""
+
+    rt_a: str = RT_A
+    rt_b: str = RT_B
+    rt_c: str = RT_C
+    value_b: int = CANARY_B
+    value_c: int = CANARY_C
+
+
+@pytest.fixture
+def canaries(demo_city) -> Canaries:
+    """The demo city with unmistakable figures in RT B and RT C (latest kk_gamis)."""
+    session = demo_city
+    for code, value in ((RT_B, CANARY_B), (RT_C, CANARY_C)):
+        area = session.exec(select(Area).where(Area.code == code)).one()
+        figure = session.exec(
+            select(Figure)
+            .join(Indicator, Indicator.id == Figure.indicator_id)
+            .join(Period, Period.id == Figure.period_id)
+            .where(
+                Figure.area_id == area.id, Indicator.code == "kk_gamis", Period.code == "2026-10"
+            )
+        ).one()
+        figure.value = value
+        session.add(figure)
+    session.commit()
+    return Canaries()
+
+
+PASSWORDS = {account.username: account.password for account in demo.DEMO_ACCOUNTS}
+EXTRA_PASSWORD = "kampung-hijau-berseri-9"
+
+
+@pytest.fixture
+def accounts(demo_city) -> dict[str, User]:
+    """The demo accounts plus a deactivated ketua RT and accounts with no or a wrong area."""
+    session = demo_city
+    rt_a = session.exec(select(Area).where(Area.code == RT_A)).one()
+    extra = {
+        "deactivated": User(
+            username="rt.deactivated",
+            role=Role.KETUA_RT,
+            area_id=rt_a.id,
+            active=False,
+            must_change_password=False,
+        ),
+        "no_area": User(
+            username="rt.noarea", role=Role.KETUA_RT, area_id=None, must_change_password=False
+        ),
+        "wrong_level": User(
+            username="lurah.wronglevel",
+            role=Role.LURAH,
+            area_id=rt_a.id,
+            must_change_password=False,
+        ),
+    }
+    for user in extra.values():
+        user.password_hash = hash_password(EXTRA_PASSWORD)
+        PASSWORDS[user.username] = EXTRA_PASSWORD
+        session.add(user)
+    session.commit()
+    users = {u.username: u for u in session.exec(select(User))}
+    return users
+
+
+def login(client, username: str, password: str | None = None, remember: bool = False):
+    """Sign in through the form (CSRF off in the default app); returns the response."""
+    data = {"username": username, "password": password or PASSWORDS[username]}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/masuk", data=data)

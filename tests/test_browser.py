@@ -35,7 +35,9 @@ def phone(live_server):
             is_mobile=True,
             has_touch=True,
         )
-        yield context.new_page()
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
         context.close()
         browser.close()
 
@@ -73,3 +75,46 @@ def test_both_wonorejo_each_under_its_own_kecamatan(phone, live_server):
     page.get_by_role("link", name="Pabean Cantian", exact=True).click()
     page.get_by_role("link", name="Tanjung Perak", exact=True).click()
     assert page.url.endswith("/wilayah/35.78.12.1006")
+
+
+def _sign_in(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/masuk")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def test_ketua_rt_sees_their_own_rt_and_no_other(phone, live_server):
+    page = phone
+    _sign_in(page, live_server.url, "rt001.rw001.wonorejo", "ketuart-demo-2026")
+    assert page.url.endswith("/dasbor/wilayah/35.78.03.1005.001.001")
+    assert page.locator("h1").inner_text() == "RT 001"
+    # The RT's exact figures, straight from the demo register and figures.
+    assert page.locator('td[data-indicator="kk_total"]').inner_text() == "111"
+    assert page.locator("td[data-indicator]").count() == 12
+    page.screenshot(path=str(ARTIFACTS / "ketua-rt-360.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    response = page.goto(live_server.url + "/dasbor/wilayah/35.78.03.1005.001.002")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Halaman tidak ditemukan"
+    response = page.goto(live_server.url + "/admin/pengguna/")
+    assert response.status == 403
+
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Keluar").click()
+    response = page.goto(live_server.url + "/dasbor/")
+    assert page.url.startswith(live_server.url + "/masuk")
+
+
+def test_lurah_sees_the_kelurahan_and_drills_down_to_an_rt(phone, live_server):
+    page = phone
+    _sign_in(page, live_server.url, "lurah.wonorejo", "lurah-demo-2026")
+    assert page.url.endswith("/dasbor/wilayah/35.78.03.1005")
+    assert page.locator("h1").inner_text() == "Kelurahan Wonorejo"
+    page.get_by_role("link", name="RW 001", exact=True).click()
+    page.get_by_role("link", name="RT 002", exact=True).click()
+    assert page.url.endswith("/dasbor/wilayah/35.78.03.1005.001.002")
+    assert page.goto(live_server.url + "/dasbor/wilayah/35.78.05.1005").status == 404
+    assert page.goto(live_server.url + "/admin/pengguna/").status == 200
+    assert page.goto(live_server.url + "/admin/pengguna/baru").status == 403

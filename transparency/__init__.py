@@ -26,19 +26,25 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Database engine and Flask-Babel."""
-    from transparency import db, i18n
+    """Database engine, Flask-Babel, and sign-in, CSRF, throttling and headers."""
+    from transparency import db, i18n, security
 
     db.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per view module."""
-    from transparency.views import health, public
+    from transparency.views import accounts_admin, audit_admin, auth, dashboard, health, public
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(health.bp)
+    for module in (public, health, auth, dashboard, accounts_admin, audit_admin):
+        app.register_blueprint(module.bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """``flask`` commands: the demo city and the RT/RW register import."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -9,13 +10,14 @@ from flask_babel import force_locale, gettext
 
 from transparency import messages
 from transparency.db import get_session
-from transparency.services import demo
+from transparency.services import accounts, demo
 from transparency.services.register import RegisterReport, import_register
 
 
 def init_app(app: Flask) -> None:
     """Add the command groups to the app's CLI."""
     app.cli.add_command(city_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(register_cli)
 
@@ -32,6 +34,26 @@ def city_load_command() -> None:
     demo.load_city(session, Path(current_app.config["SEED_DIR"]))
     session.commit()
     click.echo("City tree and catalogue loaded.")
+
+
+@click.group("accounts", cls=AppGroup)
+def accounts_cli() -> None:
+    """Accounts."""
+
+
+@accounts_cli.command("create-walidata")
+@click.argument("username")
+def create_walidata_command(username: str) -> None:
+    """Create a walidata account and print its one-time activation code (valid one day)."""
+    session = get_session()
+    try:
+        _user, code = accounts.create_first_walidata(session, username, datetime.now(UTC))
+    except accounts.AccountError as exc:
+        session.rollback()
+        raise click.ClickException(messages.account_error(exc)) from exc
+    session.commit()
+    click.echo(f"Walidata account {username} created. Activate it at /aktivasi with the code:")
+    click.echo(f"  {code}")
 
 
 @click.group("demo", cls=AppGroup)

@@ -17,6 +17,25 @@ DEFAULTS = {
     "SEED_DIR": str(Path(__file__).resolve().parent.parent / "seed"),
     "MAX_CONTENT_LENGTH": 150 * 1024 * 1024,
     "REGISTER_MAX_ROWS": 50_000,
+    # Sessions: 30 minutes idle, 12 hours absolute; remember-me at most 14 days.
+    "SESSION_IDLE_SECONDS": 30 * 60,
+    "SESSION_ABSOLUTE_SECONDS": 12 * 3600,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+    # Sign-in throttling; the storage is shared by all app servers in production (Redis).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_LIMIT_ACCOUNT": "5/minute;20/hour",
+    "LOGIN_LIMIT_ADDRESS": "100/hour",
+    "ACTIVATION_VALID_DAYS": 30,
+    # Hosts this app answers for (others get 400); the number of proxies in front of it.
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
+    "PROXY_COUNT": 0,
 }
 
 # Environment variables read without a prefix, as deployments expect them.
@@ -36,6 +55,7 @@ def load(app, test_config: dict | None) -> None:
     app.config["DATABASE_URL"] = database_url(app.config["DATABASE_URL"], app.instance_path)
     if app.config["ENV_NAME"] == "production":
         check_production(app.config)
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, DEBUG=False)
 
 
 def check_production(config) -> None:

@@ -78,3 +78,34 @@ def render(problem: Problem) -> str:
     """Location and reason together, e.g. ``row 17, column E: …``."""
     where = locate(problem)
     return f"{where}: {describe(problem)}" if where else describe(problem)
+
+
+ACCOUNT_TEMPLATES = {
+    "password.too_short": lazy_gettext("The password must have at least 10 characters."),
+    "password.too_long": lazy_gettext("The password may have at most 128 characters."),
+    "password.common": lazy_gettext(
+        "This password is too common; choose a longer phrase of your own."
+    ),
+    "password.repetitive": lazy_gettext("The password repeats too few different characters."),
+    "password.contextual": lazy_gettext(
+        "The password must not be built from your username, your name or your area."
+    ),
+    "account.wrong_current_password": lazy_gettext("The current password is not right."),
+    "account.activation_invalid": lazy_gettext(
+        "The username or activation code is not right, or the code has expired. "
+        "Ask your lurah for a new code."
+    ),
+    "account.unknown_area": lazy_gettext("There is no area with code %(code)s."),
+    "account.unknown_department": lazy_gettext("There is no department %(code)s."),
+    "account.department_required": lazy_gettext("A department operator needs a department."),
+    "account.area_required": lazy_gettext("This role needs an area of the right level."),
+    "account.area_level": lazy_gettext("A %(role)s answers for an area of level %(level)s."),
+    "account.username_taken": lazy_gettext("That username is already in use."),
+    "account.username_required": lazy_gettext("A username is required."),
+}
+
+
+def account_error(error) -> str:
+    """An ``AccountError`` as one sentence in the current locale."""
+    template = ACCOUNT_TEMPLATES.get(error.code)
+    return str(template) % error.params if template else error.code

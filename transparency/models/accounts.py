@@ -35,6 +35,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(default="", max_length=255)
     must_change_password: bool = True
     activation_code_hash: str = Field(default="", max_length=255)
+    activation_expires_at: datetime | None = timestamp_field(nullable=True)
     active: bool = True
     session_version: int = 0
     locale: str = Field(default="id", max_length=8)

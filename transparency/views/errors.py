@@ -1,7 +1,13 @@
 """Errors as pages: one handler per HTTP error, never a traceback."""
 
-from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+from html import escape
+
+from flask import Flask, current_app, render_template
+from werkzeug.exceptions import HTTPException
+
+from transparency.security import incident_id
+
+PLAIN = "<!doctype html><title>{code}</title><h1>{code} {name}</h1>{extra}"
 
 
 def init_app(app: Flask) -> None:
@@ -10,13 +16,29 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
+def _page(code: int, name: str, **context) -> str:
+    """The error template, or a bare page when even that cannot render (e.g. a foreign
+    ``Host`` leaves no URL adapter to build links with)."""
+    try:
+        return render_template("error.html", code=code, **context)
+    except Exception:  # noqa: BLE001 - an error page must always answer
+        incident = context.get("incident")
+        extra = f"<p>Incident {escape(incident)}</p>" if incident else ""
+        return PLAIN.format(code=code, name=escape(name), extra=extra)
+
+
 def _http_error(error: HTTPException):
-    return render_template("error.html", code=error.code, name=error.name), error.code
+    """The error page. Headers the error carries (Retry-After, Allow) are kept."""
+    if error.code == 500:
+        return _unexpected(getattr(error, "original_exception", None) or error)
+    response = error.get_response()
+    response.data = _page(error.code, error.name)
+    response.content_type = "text/html; charset=utf-8"
+    return response
 
 
-def _unexpected(error: Exception):
-    from flask import current_app
-
-    current_app.logger.exception("unhandled error", exc_info=error)
-    server_error = InternalServerError()
-    return render_template("error.html", code=500, name=server_error.name), 500
+def _unexpected(error: BaseException):
+    """A generic 500 page with an incident id; the details go to the log only."""
+    incident = incident_id()
+    current_app.logger.error("incident %s: unhandled error", incident, exc_info=error)
+    return _page(500, "Internal Server Error", incident=incident), 500

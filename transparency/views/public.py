@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template
 
 from transparency import queries
+from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
 
@@ -10,6 +11,7 @@ bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@public
 def home():
     """The city with its kecamatan."""
     session = get_session()
@@ -25,6 +27,7 @@ def home():
 
 
 @bp.get("/wilayah/<code>")
+@public
 def area(code: str):
     """One area: its place in the tree, its children, its households."""
     session = get_session()

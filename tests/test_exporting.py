@@ -1,0 +1,147 @@
+"""CSV and XLSX downloads are formula-safe (CWE-1236) and keep numbers as numbers (WB-04)."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from transparency.exporting import DANGEROUS_START, safe_cell, to_csv, to_xlsx
+
+DANGEROUS = [
+    '=HYPERLINK("http://x","y")',
+    "+cmd",
+    "@SUM(1)",
+    "-2+3",
+    "\t=1",
+    "\r=1",
+    "\0=1",
+    "=1+1",
+    "-",
+]
+HARMLESS = ["Wonorejo", "RT 001", "35.78.03.1005", "", " =1", "a=b", "'quoted", "Tanjung Perak"]
+NUMBERS = [-3, 2.5, 0, 12345, -0.75]
+BOM = b"\xef\xbb\xbf"
+
+
+def test_the_dangerous_starts():
+    assert set(DANGEROUS_START) == {"=", "+", "-", "@", "\t", "\r", "\0"}
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_dangerous_text_gets_a_leading_quote(value):
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", HARMLESS)
+def test_harmless_text_is_unchanged(value):
+    assert safe_cell(value) == value
+
+
+@pytest.mark.parametrize("value", NUMBERS)
+def test_numbers_stay_numbers(value):
+    result = safe_cell(value)
+    assert result == value
+    assert type(result) is type(value)
+
+
+@pytest.mark.parametrize("value", [None, True, date(2026, 10, 1)])
+def test_other_values_are_unchanged(value):
+    assert safe_cell(value) is value
+
+
+def test_csv_starts_with_the_bom_and_reads_back():
+    header = ["Kode", "=Nama", "Jumlah KK"]
+    rows = [
+        ["35.78.03.1005.001.001", "RT 001", 111],
+        ["35.78.03.1005.001.002", '=HYPERLINK("http://x","y")', -3],
+        ["35.78.03.1005.001.003", 'Kelurahan Wonorejo, "baru"\nbaris dua', 2.5],
+        ["35.78.12.1006.001.001", "+cmd", 0],
+        ["@SUM(1)", "-2+3", None],
+        ["\t=1", "\r=1", "Tanjung Perak"],
+    ]
+    body = to_csv(header, rows)
+    assert body.startswith(BOM)
+    assert not body[len(BOM) :].startswith(BOM)
+    text = body.decode("utf-8-sig")
+    assert text.endswith("\r\n")
+    read = list(csv.reader(io.StringIO(text, newline="")))
+    assert read == [
+        ["Kode", "'=Nama", "Jumlah KK"],
+        ["35.78.03.1005.001.001", "RT 001", "111"],
+        ["35.78.03.1005.001.002", '\'=HYPERLINK("http://x","y")', "-3"],
+        ["35.78.03.1005.001.003", 'Kelurahan Wonorejo, "baru"\nbaris dua', "2.5"],
+        ["35.78.12.1006.001.001", "'+cmd", "0"],
+        ["'@SUM(1)", "'-2+3", ""],
+        ["'\t=1", "'\r=1", "Tanjung Perak"],
+    ]
+
+
+def test_csv_keeps_indonesian_and_other_characters():
+    body = to_csv(["Nama"], [["Ngagel Rejo — Wonokromo"], ["Kapasari ✓"]])
+    assert body.decode("utf-8-sig").splitlines() == [
+        "Nama",
+        "Ngagel Rejo — Wonokromo",
+        "Kapasari ✓",
+    ]
+
+
+def test_csv_of_no_rows_is_the_header():
+    assert to_csv(["A", "B"], []) == BOM + b"A,B\r\n"
+
+
+def _cells(body: bytes):
+    workbook = load_workbook(io.BytesIO(body))
+    assert len(workbook.worksheets) == 1
+    sheet = workbook.worksheets[0]
+    return sheet, [list(row) for row in sheet.iter_rows()]
+
+
+def test_xlsx_quotes_dangerous_text_and_keeps_numbers_numeric():
+    header = ["Kode", "Nama", "Jumlah"]
+    rows = [
+        ["35.78.03.1005.001.001", '=HYPERLINK("http://x","y")', -3],
+        ["35.78.03.1005.001.002", "+cmd", 2.5],
+        ["35.78.03.1005.001.003", "@SUM(1)", 0],
+        ["35.78.03.1005.001.004", "-2+3", 111],
+        ["35.78.03.1005.001.005", "\t=1", 7],
+        ["35.78.03.1005.001.006", "\r=1", 8],
+    ]
+    sheet, cells = _cells(to_xlsx("Data", header, rows, notes=["=catatan", "Sumber: Dinsos"]))
+    assert sheet.title == "Data"
+    values = [[cell.value for cell in row] for row in cells]
+    assert values[0] == ["'=catatan", None, None]  # padded to the widest row
+    assert values[1] == ["Sumber: Dinsos", None, None]
+    assert values[2] == header
+    assert [row[1] for row in values[3:]] == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+cmd",
+        "'@SUM(1)",
+        "'-2+3",
+        "'\t=1",
+        "'\n=1",  # XML normalises a bare CR to LF on reading; the quote is what matters
+    ]
+    assert all(row[1].startswith("'") for row in values[3:])
+    assert [row[2] for row in values[3:]] == [-3, 2.5, 0, 111, 7, 8]
+    for row in cells[3:]:
+        assert row[0].data_type == "s"
+        assert row[1].data_type == "s"  # never "f": no formula anywhere
+        assert row[2].data_type == "n"
+        assert isinstance(row[2].value, int | float)
+    assert all(cell.data_type != "f" for row in cells for cell in row)
+
+
+def test_xlsx_header_is_bold_and_the_title_is_cut_to_31_characters():
+    title = "Akun ketua RT Kelurahan Wonorejo Rungkut"
+    sheet, cells = _cells(to_xlsx(title, ["A", "B"], [[1, "x"]]))
+    assert sheet.title == title[:31]
+    assert len(sheet.title) == 31
+    assert [cell.font.b for cell in cells[0]] == [True, True]
+    assert [cell.value for cell in cells[1]] == [1, "x"]
+    assert not cells[1][0].font.b
+
+
+def test_xlsx_of_no_rows_is_the_header():
+    _, cells = _cells(to_xlsx("Kosong", ["=A", "B"], []))
+    assert [[cell.value for cell in row] for row in cells] == [["'=A", "B"]]

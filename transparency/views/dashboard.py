@@ -1,0 +1,102 @@
+"""Exact figures for the areas a signed-in person answers for: HTML, JSON, CSV, XLSX, print.
+
+Every read goes through ``scoped``; an area outside the scope answers 404 exactly
+like an area that does not exist, and the attempt is audited.
+"""
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, url_for
+from flask_babel import get_locale
+
+from transparency import exporting, queries, scoped
+from transparency.access import Permission, requires
+from transparency.db import get_session
+from transparency.security import current_scope, deny
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
+EXPORT_HEADER = [
+    "area_code",
+    "area_name",
+    "indicator",
+    "indicator_name",
+    "period",
+    "value",
+    "unit",
+    "department",
+]
+
+
+@bp.get("/")
+@requires(Permission.FIGURES_READ_EXACT)
+def home():
+    """The signed-in person's own area."""
+    return redirect(url_for("dashboard.area", code=current_scope().area_path))
+
+
+def _load(code: str):
+    """The area (in scope) and its exact figures; 404 and an audit event otherwise."""
+    db = get_session()
+    scope = current_scope()
+    try:
+        area = scoped.get_scoped_area(db, scope, code)
+    except scoped.OutOfScope:
+        deny("area out of scope or unknown", status=404, area=code)
+    g.exact_figures = True
+    return db, scope, area, scoped.list_area_figures(db, scope, area)
+
+
+def _name(indicator) -> str:
+    return indicator.name_en if str(get_locale()) == "en" else indicator.name_id
+
+
+@bp.get("/wilayah/<code>")
+@bp.get("/wilayah/<code>/cetak", endpoint="area_print", defaults={"printing": True})
+@requires(Permission.FIGURES_READ_EXACT)
+def area(code: str, printing: bool = False):
+    """An area's exact figures, its place in the tree and its children in scope."""
+    db, scope, found, figures = _load(code)
+    return render_template(
+        "dashboard/area.html",
+        area=found,
+        figures=figures,
+        printing=printing,
+        name=_name,
+        ancestors=[a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
+        children=scoped.list_scoped_children(db, scope, found),
+        totals=queries.get_totals(db, found),
+    )
+
+
+@bp.get("/wilayah/<code>/data.<any(json, csv, xlsx):fmt>")
+@requires(Permission.FIGURES_READ_EXACT)
+def area_data(code: str, fmt: str):
+    """The same figures as a download."""
+    _db, _scope, found, figures = _load(code)
+    rows = [
+        [
+            found.code,
+            found.name,
+            f.indicator.code,
+            _name(f.indicator),
+            f.period,
+            f.value,
+            f.indicator.unit,
+            f.department,
+        ]
+        for f in figures
+    ]
+    if fmt == "json":
+        return jsonify(
+            area={"code": found.code, "name": found.name, "level": found.level},
+            figures=[dict(zip(EXPORT_HEADER[2:], row[2:], strict=True)) for row in rows],
+        )
+    filename = f"angka-{found.code}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exporting.to_csv(EXPORT_HEADER, rows), "text/csv"
+    else:
+        body = exporting.to_xlsx(found.code, EXPORT_HEADER, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
