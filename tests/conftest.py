@@ -54,18 +54,42 @@ def engine(tmp_path_factory):
     engine.dispose()
 
 
-@pytest.fixture
-def session(engine):
-    """A session whose work is rolled back after the test, commits included."""
+@pytest.fixture(scope="module")
+def seeded_connection(engine, tmp_path_factory):
+    """For modules marked ``demo_once``: the demo city, seeded once in a transaction that is
+    never committed (each test works in a savepoint of it)."""
     connection = engine.connect()
     transaction = connection.begin()
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
+        demo.seed_demo(seeding, SEED, register_subset(tmp_path_factory.mktemp("seed") / "r.csv"))
+        seeding.commit()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session(engine, request):
+    """A session whose work is rolled back after the test, commits included.
+
+    In a module marked ``demo_once`` it sits on the module's seeded demo city; otherwise
+    on the bare city tree.
+    """
+    if request.node.get_closest_marker("demo_once"):
+        connection = request.getfixturevalue("seeded_connection")
+        transaction = connection.begin_nested()
+    else:
+        connection = engine.connect()
+        transaction = connection.begin()
     db_session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     yield db_session
     db_session.close()
-    transaction.rollback()
-    connection.close()
+    if transaction.is_active:
+        transaction.rollback()
+    if not request.node.get_closest_marker("demo_once"):
+        connection.close()
 
 
 def make_app(engine, session, **overrides):
@@ -117,10 +141,11 @@ def register_subset(path: Path, kelurahan: tuple[str, ...] = DEMO_KELURAHAN) -> 
 
 
 @pytest.fixture
-def demo_city(session, tmp_path):
+def demo_city(session, tmp_path, request):
     """The demo seeded on three kelurahan (both Wonorejo and Tanjung Perak)."""
-    demo.seed_demo(session, SEED, register_subset(tmp_path / "register.csv"))
-    session.commit()
+    if not request.node.get_closest_marker("demo_once"):
+        demo.seed_demo(session, SEED, register_subset(tmp_path / "register.csv"))
+        session.commit()
     return session
 
 
@@ -181,36 +206,41 @@ PASSWORDS = {account.username: account.password for account in demo.DEMO_ACCOUNT
 EXTRA_PASSWORD = "kampung-hijau-berseri-9"
 
 
+EXTRA_ACCOUNTS = {  # key → (username, role, area code or None, active)
+    "deactivated": ("rt.deactivated", Role.KETUA_RT, RT_A, False),
+    "no_area": ("rt.noarea", Role.KETUA_RT, None, True),
+    "wrong_level": ("lurah.wronglevel", Role.LURAH, RT_A, True),
+}
+
+
+def add_extra_accounts(session) -> None:
+    """A deactivated ketua RT, a ketua RT with no area and a lurah whose area is an RT
+    (those not there yet)."""
+    existing = set(session.exec(select(User.username)).all())
+    missing = [spec for spec in EXTRA_ACCOUNTS.values() if spec[0] not in existing]
+    password_hash = hash_password(EXTRA_PASSWORD) if missing else ""
+    for username, role, area_code, active in missing:
+        area = session.exec(select(Area).where(Area.code == area_code)).one() if area_code else None
+        session.add(
+            User(
+                username=username,
+                role=role,
+                area_id=area.id if area else None,
+                active=active,
+                must_change_password=False,
+                password_hash=password_hash,
+            )
+        )
+        PASSWORDS[username] = EXTRA_PASSWORD
+    session.flush()
+
+
 @pytest.fixture
-def accounts(demo_city) -> dict[str, User]:
-    """The demo accounts plus a deactivated ketua RT and accounts with no or a wrong area."""
-    session = demo_city
-    rt_a = session.exec(select(Area).where(Area.code == RT_A)).one()
-    extra = {
-        "deactivated": User(
-            username="rt.deactivated",
-            role=Role.KETUA_RT,
-            area_id=rt_a.id,
-            active=False,
-            must_change_password=False,
-        ),
-        "no_area": User(
-            username="rt.noarea", role=Role.KETUA_RT, area_id=None, must_change_password=False
-        ),
-        "wrong_level": User(
-            username="lurah.wronglevel",
-            role=Role.LURAH,
-            area_id=rt_a.id,
-            must_change_password=False,
-        ),
-    }
-    for user in extra.values():
-        user.password_hash = hash_password(EXTRA_PASSWORD)
-        PASSWORDS[user.username] = EXTRA_PASSWORD
-        session.add(user)
-    session.commit()
-    users = {u.username: u for u in session.exec(select(User))}
-    return users
+def accounts(demo_city, request) -> dict[str, User]:
+    """The demo accounts plus the extra ones (see ``add_extra_accounts``), by username."""
+    add_extra_accounts(demo_city)
+    demo_city.commit()
+    return {u.username: u for u in demo_city.exec(select(User))}
 
 
 def login(client, username: str, password: str | None = None, remember: bool = False):

@@ -14,13 +14,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from tests.conftest import PASSWORDS, SEED, login, register_subset
+from tests.conftest import PASSWORDS, login
 from transparency.models import Area, AreaLevel, AuditEvent, Department, Role, User
 from transparency.passwords import hash_password
 from transparency.services import accounts as account_service
-from transparency.services import demo
 
 USERS = "/admin/pengguna/"
 CREATE = "/admin/pengguna/baru"
@@ -39,41 +38,7 @@ DEMO_USERNAMES = {
 CODE_PATTERN = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
-# --- the demo, seeded once for the module ---------------------------------------------
-#
-# conftest's ``demo_city`` seeds the demo for every test (about two seconds). Here the
-# demo is seeded once inside a module-wide transaction that is never committed, and
-# each test works in a savepoint of it that is rolled back: the same isolation as
-# conftest's ``session``, which these fixtures override for this module only.
-
-
-@pytest.fixture(scope="module")
-def seeded_connection(engine, tmp_path_factory):
-    connection = engine.connect()
-    transaction = connection.begin()
-    register = register_subset(tmp_path_factory.mktemp("register") / "register.csv")
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
-        demo.seed_demo(seeding, SEED, register)
-        seeding.commit()
-    yield connection
-    transaction.rollback()
-    connection.close()
-
-
-@pytest.fixture
-def session(seeded_connection):
-    savepoint = seeded_connection.begin_nested()
-    db_session = Session(
-        bind=seeded_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    yield db_session
-    db_session.close()
-    savepoint.rollback()
-
-
-@pytest.fixture
-def demo_city(session):
-    return session
+pytestmark = pytest.mark.demo_once
 
 
 # --- helpers ----------------------------------------------------------------------------

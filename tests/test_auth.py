@@ -32,10 +32,9 @@ from tests.conftest import (
     PASSWORDS,
     RT_A,
     RT_B,
-    SEED,
+    add_extra_accounts,
     login,
     make_app,
-    register_subset,
 )
 from transparency import create_app
 from transparency.config import DEFAULTS
@@ -58,40 +57,21 @@ FOREIGN = "https://evil.example"
 # --- fixtures -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seeded(engine, tmp_path_factory):
-    """One connection holding the demo city (three kelurahan) and a deactivated ketua RT."""
-    connection = engine.connect()
-    outer = connection.begin()
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-        register = register_subset(tmp_path_factory.mktemp("auth") / "register.csv")
-        demo.seed_demo(session, SEED, register)
-        rt_a = session.exec(select(Area).where(Area.code == RT_A)).one()
-        session.add(
-            User(
-                username=INACTIVE,
-                role=Role.KETUA_RT,
-                area_id=rt_a.id,
-                active=False,
-                must_change_password=False,
-                password_hash=hash_password(EXTRA_PASSWORD),
-            )
-        )
-        session.commit()
-    yield connection
-    outer.rollback()
-    connection.close()
+pytestmark = pytest.mark.demo_once
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _extra_accounts(seeded_connection):
+    """The deactivated ketua RT (and the other extra accounts), once for the module."""
+    with Session(bind=seeded_connection, join_transaction_mode="create_savepoint") as seeding:
+        add_extra_accounts(seeding)
+        seeding.commit()
 
 
 @pytest.fixture
-def db(seeded):
-    """A session inside a savepoint of the seeded connection, rolled back after the test."""
-    savepoint = seeded.begin_nested()
-    session = Session(bind=seeded, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
-    if savepoint.is_active:
-        savepoint.rollback()
+def db(session):
+    """This module's name for the seeded session (demo city plus the extra accounts)."""
+    return session
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import pytest
 
 from transparency import create_app
 
+pytestmark = pytest.mark.demo_once
+
 
 def _rows(html: str) -> list[str]:
     """Link texts of the area table, in order."""

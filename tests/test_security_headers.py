@@ -14,11 +14,10 @@ import pytest
 from sqlmodel import Session, select
 from werkzeug.debug import DebuggedApplication
 
-from tests.conftest import PASSWORDS, RT_A, SEED, login, make_app, register_subset
+from tests.conftest import PASSWORDS, RT_A, login, make_app
 from transparency import create_app
 from transparency.access import public
 from transparency.models import User
-from transparency.services import demo
 
 WALIDATA = "walidata"
 RT_HEAD = "rt001.rw001.wonorejo"
@@ -32,29 +31,13 @@ SAFE_REFERRER_POLICIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def seeded(engine, tmp_path_factory):
-    """One connection holding the demo city on three kelurahan."""
-    connection = engine.connect()
-    outer = connection.begin()
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-        register = register_subset(tmp_path_factory.mktemp("headers") / "register.csv")
-        demo.seed_demo(session, SEED, register)
-        session.commit()
-    yield connection
-    outer.rollback()
-    connection.close()
+pytestmark = pytest.mark.demo_once
 
 
 @pytest.fixture
-def db(seeded):
-    """A session inside a savepoint of the seeded connection, rolled back after the test."""
-    savepoint = seeded.begin_nested()
-    session = Session(bind=seeded, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    yield session
-    session.close()
-    if savepoint.is_active:
-        savepoint.rollback()
+def db(session):
+    """This module's name for the seeded session."""
+    return session
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
-from transparency.models.base import enum_column, timestamp_field
+from transparency.models.base import LenientEnum, timestamp_field
 
 
 class Role(StrEnum):
@@ -24,12 +24,19 @@ class User(SQLModel, table=True):
     """A staff or RT account. ``session_version`` bumps to revoke every session."""
 
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("session_version >= 0", name="ck_user_session_version"),)
+    __table_args__ = (
+        CheckConstraint("session_version >= 0", name="ck_user_session_version"),
+        CheckConstraint(
+            "role IN ('walidata', 'operator', 'camat', 'lurah', 'ketua_rw', 'ketua_rt')",
+            name="role",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True, index=True)
     display_name: str = Field(default="", max_length=200)
-    role: Role = Field(sa_column=enum_column(Role, "role"))
+    # Lenient: a role the code does not know (written past the CHECK) is denied, not a crash.
+    role: Role = Field(sa_column=Column(LenientEnum(Role), nullable=False))
     area_id: int | None = Field(default=None, foreign_key="area.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     password_hash: str = Field(default="", max_length=255)

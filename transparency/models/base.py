@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Enum, String
+from sqlalchemy import Column, DateTime, Enum, String, TypeDecorator
 from sqlmodel import Field
 
 # Byte order on every backend, so that range predicates on area paths are exact
@@ -38,3 +38,26 @@ def enum_column(enum_class: type, name: str) -> Column:
         ),
         nullable=False,
     )
+
+
+class LenientEnum(TypeDecorator):
+    """Enum values stored as text; a value the enum does not know reads back as plain text
+    instead of raising, so that access checks can deny it rather than crash."""
+
+    impl = String(12)
+    cache_ok = True
+
+    def __init__(self, enum_class: type, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value, dialect):
+        """Store the enum's value."""
+        return None if value is None else str(getattr(value, "value", value))
+
+    def process_result_value(self, value, dialect):
+        """The enum member, or the raw text for an unknown value."""
+        try:
+            return None if value is None else self.enum_class(value)
+        except ValueError:
+            return value

@@ -36,7 +36,7 @@ def list_viewers(session: Session, area: Area) -> list[Viewer]:
         own = chain.get(user.area_id)
         if user.role == Role.OPERATOR and user.department_id in departments:
             viewers.append(Viewer(user, "department", departments[user.department_id].name))
-        elif own is not None and own.level == ROLE_LEVEL[Role(user.role)]:
+        elif own is not None and own.level == ROLE_LEVEL.get(user.role):
             scope = build_scope(
                 user_id=user.id,
                 role=user.role,

@@ -1,0 +1,920 @@
+"""Access control, route by route: the inventory (AZ-01), the role × route × target × format
+matrix (AZ-02, AZ-03, AZ-07), enumeration (AZ-06), failing closed (AZ-07) and audited denials.
+
+The expectations below are written by hand from the product rules, not computed from the
+code under test: the walidata sees everything; a department operator sees every area but
+only its department's indicators; camat, lurah and ketua RW see their own subtree; the
+ketua RT sees only RT A; a deactivated account cannot sign in (so it is anonymous); an
+account without an area or with an area of the wrong level holds no permission (403).
+
+The matrix test signs every role in once (an argon2 verification a login), walks all its
+cells, collects every mismatch and fails once with the whole list (route, role, target,
+expected, got).
+"""
+
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from tests.conftest import (
+    CANARY_B,
+    CANARY_C,
+    EXTRA_PASSWORD,
+    RT_A,
+    RT_B,
+    RT_C,
+    assert_no_canary,
+    canary_forms,
+    login,
+    make_app,
+)
+from transparency import scoped, security
+from transparency.access import policy_of
+from transparency.models import Area, AuditEvent, Role, User
+from transparency.passwords import hash_password
+
+pytestmark = pytest.mark.demo_once
+
+# --- the route inventory (AZ-01) ----------------------------------------------------------
+
+# Every endpoint and how it is classified (``Policy.describe()``). A new route, or a route
+# whose classification changes, fails the suite until this table is updated on purpose.
+EXPECTED = {
+    "public.home": "public",
+    "public.area": "public",
+    "health.healthz": "public",
+    "auth.login": "public",
+    "auth.activate": "public",
+    "auth.logout": "signed-in",
+    "auth.change_password": "signed-in",
+    "dashboard.home": "figures:read-exact",
+    "dashboard.area": "figures:read-exact",
+    "dashboard.area_print": "figures:read-exact",
+    "dashboard.area_data": "figures:read-exact",
+    "accounts_admin.users": "accounts:view",
+    "accounts_admin.create": "accounts:manage",
+    "accounts_admin.edit": "accounts:manage",
+    "accounts_admin.set_active": "accounts:manage",
+    "accounts_admin.reset_password": "accounts:manage",
+    "accounts_admin.bulk": "accounts:manage",
+    "audit_admin.events": "audit:read",
+    "audit_admin.area": "areas:admin",
+}
+
+# Every URL rule, its endpoint and methods: a new URL or method on an existing view counts too.
+EXPECTED_RULES = {
+    ("/", "public.home", frozenset({"GET"})),
+    ("/wilayah/<code>", "public.area", frozenset({"GET"})),
+    ("/healthz", "health.healthz", frozenset({"GET"})),
+    ("/masuk", "auth.login", frozenset({"GET", "POST"})),
+    ("/aktivasi", "auth.activate", frozenset({"GET", "POST"})),
+    ("/keluar", "auth.logout", frozenset({"POST"})),
+    ("/akun/kata-sandi", "auth.change_password", frozenset({"GET", "POST"})),
+    ("/dasbor/", "dashboard.home", frozenset({"GET"})),
+    ("/dasbor/wilayah/<code>", "dashboard.area", frozenset({"GET"})),
+    ("/dasbor/wilayah/<code>/cetak", "dashboard.area_print", frozenset({"GET"})),
+    (
+        "/dasbor/wilayah/<code>/data.<any(json, csv, xlsx):fmt>",
+        "dashboard.area_data",
+        frozenset({"GET"}),
+    ),
+    ("/admin/pengguna/", "accounts_admin.users", frozenset({"GET"})),
+    ("/admin/pengguna/baru", "accounts_admin.create", frozenset({"GET", "POST"})),
+    ("/admin/pengguna/<int:user_id>", "accounts_admin.edit", frozenset({"GET", "POST"})),
+    (
+        "/admin/pengguna/<int:user_id>/<any(nonaktifkan, aktifkan):action>",
+        "accounts_admin.set_active",
+        frozenset({"POST"}),
+    ),
+    (
+        "/admin/pengguna/<int:user_id>/reset-sandi",
+        "accounts_admin.reset_password",
+        frozenset({"POST"}),
+    ),
+    ("/admin/pengguna/massal", "accounts_admin.bulk", frozenset({"GET", "POST"})),
+    ("/admin/audit", "audit_admin.events", frozenset({"GET"})),
+    ("/admin/wilayah/<code>", "audit_admin.area", frozenset({"GET"})),
+}
+
+# Values to fill path parameters when a route is requested without a particular target.
+SAMPLE_VALUES = {"code": RT_A, "user_id": 1, "fmt": "json", "action": "nonaktifkan"}
+
+
+def _methods(rule) -> frozenset[str]:
+    return frozenset(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _inventory(app) -> dict[str, str | None]:
+    """Endpoint → classification, for every endpoint but ``static``."""
+    return {
+        rule.endpoint: (
+            policy.describe() if (policy := policy_of(app.view_functions[rule.endpoint])) else None
+        )
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
+
+
+def test_every_route_is_classified_exactly_as_expected(app):
+    inventory = _inventory(app)
+    unclassified = sorted(endpoint for endpoint, label in inventory.items() if label is None)
+    assert unclassified == [], f"routes without an access policy: {unclassified}"
+    assert inventory == EXPECTED
+    rules = {
+        (rule.rule, rule.endpoint, _methods(rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
+    assert rules == EXPECTED_RULES
+    # The matrices below cover exactly these endpoints.
+    posted = {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    assert set(WRITE_URLS) | WRITE_NOT_PROBED == posted
+    assert READ_ROUTES | posted == set(EXPECTED)
+
+
+def test_a_route_without_a_policy_is_not_found_even_for_the_walidata(engine, session):
+    city = session.exec(select(Area).where(Area.parent_id.is_(None))).one()
+    session.add(
+        User(
+            username="walidata.uji",
+            role=Role.WALIDATA,
+            area_id=city.id,
+            password_hash=hash_password(EXTRA_PASSWORD),
+            must_change_password=False,
+        )
+    )
+    session.commit()
+    fresh = make_app(engine, session)
+    fresh.add_url_rule("/tanpa-kebijakan", "unclassified", lambda: "UNCLASSIFIED-VIEW-RAN")
+    client = fresh.test_client()
+    anonymous = client.get("/tanpa-kebijakan")
+    assert anonymous.status_code == 404
+    assert b"UNCLASSIFIED-VIEW-RAN" not in anonymous.data
+    assert login(client, "walidata.uji", EXTRA_PASSWORD).status_code == 302
+    assert client.get("/admin/audit").status_code == 200  # really signed in, as the walidata
+    response = client.get("/tanpa-kebijakan")
+    assert response.status_code == 404
+    assert b"UNCLASSIFIED-VIEW-RAN" not in response.data
+
+
+def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client):
+    adapter = app.url_map.bind("localhost")
+    checked = []
+    for rule in app.url_map.iter_rules():
+        policy = policy_of(app.view_functions[rule.endpoint])
+        if rule.endpoint == "static" or (policy and policy.public):
+            continue
+        defaults = rule.defaults or {}
+        values = {name: SAMPLE_VALUES[name] for name in rule.arguments if name not in defaults}
+        url = adapter.build(rule.endpoint, values)
+        for method in sorted(_methods(rule)):
+            response = client.open(url, method=method)
+            checked.append((method, url))
+            # Sent to sign in; an unclassified route would be a 404 (and fail the inventory).
+            assert response.status_code == (302 if policy else 404), (method, url)
+            if policy:
+                assert urlsplit(response.headers["Location"]).path == "/masuk", (method, url)
+    assert ("GET", f"/dasbor/wilayah/{RT_A}/data.json") in checked
+    assert ("GET", "/admin/pengguna/1") in checked
+    assert ("POST", "/keluar") in checked
+    assert len(checked) == 18
+
+
+# --- roles, targets and the hand-written expectations ------------------------------------
+
+ANON = "anonymous"
+WALIDATA = "walidata"
+DINSOS = "dinsos"
+DISPENDIK = "dispendik"
+CAMAT = "camat.rungkut"
+LURAH = "lurah.wonorejo"
+KETUA_RW = "rw001.wonorejo"
+KETUA_RT = "rt001.rw001.wonorejo"
+DEACTIVATED = "rt.deactivated"
+NO_AREA = "rt.noarea"
+WRONG_LEVEL = "lurah.wronglevel"
+ROLES = (
+    ANON,
+    WALIDATA,
+    DINSOS,
+    DISPENDIK,
+    CAMAT,
+    LURAH,
+    KETUA_RW,
+    KETUA_RT,
+    DEACTIVATED,
+    NO_AREA,
+    WRONG_LEVEL,
+)
+# Whether signing in works: a deactivated account is refused, so it stays anonymous.
+CAN_SIGN_IN = {role: role not in (ANON, DEACTIVATED) for role in ROLES}
+
+CITY = "35.78"
+MISSING = "35.78.99.9999.001.001"  # well-formed, exists nowhere
+WONOREJO_TEGALSARI = "35.78.05.1005"  # the other Wonorejo, RT C's kelurahan
+RW_A = "35.78.03.1005.001"
+
+# Each role's own area (RT A for accounts that have none, or none that counts).
+OWN_AREA = {
+    ANON: RT_A,
+    WALIDATA: CITY,
+    DINSOS: CITY,
+    DISPENDIK: CITY,
+    CAMAT: "35.78.03",
+    LURAH: "35.78.03.1005",
+    KETUA_RW: RW_A,
+    KETUA_RT: RT_A,
+    DEACTIVATED: RT_A,
+    NO_AREA: RT_A,
+    WRONG_LEVEL: RT_A,
+}
+# The area just above one's own: never in scope (the city has none).
+PARENT_AREA = {role: code.rsplit(".", 1)[0] for role, code in OWN_AREA.items() if code != CITY}
+
+AREA_TARGETS = {
+    "own": OWN_AREA,
+    "parent": PARENT_AREA,
+    "rt_a": dict.fromkeys(ROLES, RT_A),
+    "rt_b": dict.fromkeys(ROLES, RT_B),
+    "rt_c": dict.fromkeys(ROLES, RT_C),
+    "kel_c": dict.fromkeys(ROLES, WONOREJO_TEGALSARI),
+    "missing": dict.fromkeys(ROLES, MISSING),
+}
+AREA_TARGET_NAMES = tuple(AREA_TARGETS)
+USER_TARGET_NAMES = ("own", "other", "missing")
+
+LOGIN = "302→/masuk"  # a redirect to the sign-in page
+X = None  # the cell does not exist (the walidata's city has no parent)
+
+
+def cols(*statuses) -> dict[str, object]:
+    """A table row: one expected outcome per role, in ``ROLES`` order."""
+    assert len(statuses) == len(ROLES)
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+def grid(rows: dict[str, tuple], targets: tuple[str, ...]) -> dict[str, dict[str, object]]:
+    """A per-role table over targets: ``{role: {target: outcome}}``."""
+    assert set(rows) == set(ROLES)
+    return {role: dict(zip(targets, row, strict=True)) for role, row in rows.items()}
+
+
+L = LOGIN
+OUT = "302→/"  # signed out, back to the public home
+HOME = "302→/dasbor/wilayah/"  # the dashboard sends one to one's own area
+
+# fmt: off
+# Exact figures, the same in every format (HTML, /cetak, data.json, data.csv, data.xlsx).
+FIGURES = grid({
+    #             own   parent rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,     L,    L,    L,    L,    L),
+    WALIDATA:    (200,  X,     200,  200,  200,  200,  404),
+    DINSOS:      (200,  X,     200,  200,  200,  200,  404),
+    DISPENDIK:   (200,  X,     200,  200,  200,  200,  404),
+    CAMAT:       (200,  404,   200,  200,  404,  404,  404),
+    LURAH:       (200,  404,   200,  200,  404,  404,  404),
+    KETUA_RW:    (200,  404,   200,  200,  404,  404,  404),
+    KETUA_RT:    (200,  404,   200,  404,  404,  404,  404),
+    DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
+}, AREA_TARGET_NAMES)
+
+# The public area page: open to everyone, whoever asks, and never with exact figures.
+PUBLIC_AREA = {
+    role: {"rt_a": 200, "rt_b": 200, "rt_c": 200, "kel_c": 200, "missing": 404} for role in ROLES
+}
+
+# The walidata's area admin page (who may see an area's figures): areas:admin.
+ADMIN_AREA = grid({
+    #             rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,    L,    L,    L),
+    WALIDATA:    (200,  200,  200,  200,  404),
+    DINSOS:      (403,  403,  403,  403,  403),
+    DISPENDIK:   (403,  403,  403,  403,  403),
+    CAMAT:       (403,  403,  403,  403,  403),
+    LURAH:       (403,  403,  403,  403,  403),
+    KETUA_RW:    (403,  403,  403,  403,  403),
+    KETUA_RT:    (403,  403,  403,  403,  403),
+    DEACTIVATED: (L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403,  403,  403),
+}, ("rt_a", "rt_b", "rt_c", "kel_c", "missing"))
+
+# One account's page, GET: accounts:manage, the walidata only (permission before existence,
+# so the others cannot tell a real id from a missing one).
+EDIT_USER = grid({
+    #             own   other missing
+    ANON:        (L,    L,    L),
+    WALIDATA:    (200,  200,  404),
+    DINSOS:      (403,  403,  403),
+    DISPENDIK:   (403,  403,  403),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, USER_TARGET_NAMES)
+
+# Routes without a target, GET. Columns: the roles in ``ROLES`` order.
+SIMPLE = {
+    #                             anon wali dins disp cam  lur  rw   rt   deac noar wrng
+    "public.home":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "health.healthz":        cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "auth.login":            cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "auth.activate":         cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
+    "accounts_admin.users":  cols(L,   200, 403, 403, 200, 200, 403, 403, L,   403, 403),
+    "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "audit_admin.events":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "dashboard.home": {
+        ANON: L,
+        WALIDATA: HOME + CITY,
+        DINSOS: HOME + CITY,
+        DISPENDIK: HOME + CITY,
+        CAMAT: HOME + "35.78.03",
+        LURAH: HOME + "35.78.03.1005",
+        KETUA_RW: HOME + RW_A,
+        KETUA_RT: HOME + RT_A,
+        DEACTIVATED: L,
+        NO_AREA: 403,
+        WRONG_LEVEL: 403,
+    },
+}
+
+# State-changing routes, POSTed with an empty form (CSRF is off in the test app). Whoever may
+# not use them is stopped before the view runs; the walidata gets the form back (200), or
+# after a deactivation its account page. The walidata's own account is left out of
+# deactivation and password reset (it would lock itself out mid-test); its "other" account
+# is the already deactivated one.
+WRITE_USER = {
+    "accounts_admin.edit": grid({
+        #             own   other missing
+        ANON:        (L,    L,    L),
+        WALIDATA:    (200,  200,  404),
+        DINSOS:      (403,  403,  403),
+        DISPENDIK:   (403,  403,  403),
+        CAMAT:       (403,  403,  403),
+        LURAH:       (403,  403,  403),
+        KETUA_RW:    (403,  403,  403),
+        KETUA_RT:    (403,  403,  403),
+        DEACTIVATED: (L,    L,    L),
+        NO_AREA:     (403,  403,  403),
+        WRONG_LEVEL: (403,  403,  403),
+    }, USER_TARGET_NAMES),
+    "accounts_admin.set_active": grid({
+        #             own   other                       missing
+        ANON:        (L,    L,                          L),
+        WALIDATA:    (X,    "302→/admin/pengguna/{id}", 404),
+        DINSOS:      (403,  403,                        403),
+        DISPENDIK:   (403,  403,                        403),
+        CAMAT:       (403,  403,                        403),
+        LURAH:       (403,  403,                        403),
+        KETUA_RW:    (403,  403,                        403),
+        KETUA_RT:    (403,  403,                        403),
+        DEACTIVATED: (L,    L,                          L),
+        NO_AREA:     (403,  403,                        403),
+        WRONG_LEVEL: (403,  403,                        403),
+    }, USER_TARGET_NAMES),
+    "accounts_admin.reset_password": grid({
+        #             own   other missing
+        ANON:        (L,    L,    L),
+        WALIDATA:    (X,    200,  404),
+        DINSOS:      (403,  403,  403),
+        DISPENDIK:   (403,  403,  403),
+        CAMAT:       (403,  403,  403),
+        LURAH:       (403,  403,  403),
+        KETUA_RW:    (403,  403,  403),
+        KETUA_RT:    (403,  403,  403),
+        DEACTIVATED: (L,    L,    L),
+        NO_AREA:     (403,  403,  403),
+        WRONG_LEVEL: (403,  403,  403),
+    }, USER_TARGET_NAMES),
+}
+WRITE_SIMPLE = {
+    #                             anon wali dins disp cam  lur  rw   rt   deac noar wrng
+    "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
+    "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
+}
+# fmt: on
+WRITE_URLS = {
+    "accounts_admin.edit": "/admin/pengguna/{id}",
+    "accounts_admin.set_active": "/admin/pengguna/{id}/nonaktifkan",
+    "accounts_admin.reset_password": "/admin/pengguna/{id}/reset-sandi",
+    "accounts_admin.create": "/admin/pengguna/baru",
+    "accounts_admin.bulk": "/admin/pengguna/massal",
+    "auth.change_password": "/akun/kata-sandi",
+    "auth.logout": "/keluar",  # last: it ends the session
+}
+# POST routes left out of the matrix: public, and each POST is a sign-in or activation
+# attempt counted by the throttle (every test here signs in through POST /masuk anyway).
+WRITE_NOT_PROBED = {"auth.login", "auth.activate"}
+
+# Canaries a role may see exactly: kk_gamis is a Dinsos indicator; RT B lies in Wonorejo
+# (Rungkut) RW 001, RT C in the other Wonorejo (Tegalsari).
+MAY_SEE = {
+    WALIDATA: {"B", "C"},
+    DINSOS: {"B", "C"},
+    CAMAT: {"B"},
+    LURAH: {"B"},
+    KETUA_RW: {"B"},
+}
+CANARY = {"B": CANARY_B, "C": CANARY_C}
+CANARY_TARGET = {"rt_b": "B", "rt_c": "C"}
+
+# Indicator codes per department (seed/indicators.csv) and the departments' names.
+DEPARTMENT_INDICATORS = {
+    "Dinas Sosial": {"kk_gamis", "kk_pramis", "jiwa_gamis"},
+    "Dinas Pendidikan": {
+        "anak_sd",
+        "anak_smp",
+        "anak_sma",
+        "anak_tidak_sekolah",
+        "peserta_sinau_bareng",
+    },
+    "Dinas Kependudukan dan Pencatatan Sipil": {"kk_total", "jiwa_total", "lansia"},
+    "Dinas Kesehatan": {"balita_stunting"},
+}
+OPERATOR_DEPARTMENT = {DINSOS: "Dinas Sosial", DISPENDIK: "Dinas Pendidikan"}
+
+FIGURE_FORMATS = {
+    "html": ("dashboard.area", "/dasbor/wilayah/{code}"),
+    "cetak": ("dashboard.area_print", "/dasbor/wilayah/{code}/cetak"),
+    "json": ("dashboard.area_data", "/dasbor/wilayah/{code}/data.json"),
+    "csv": ("dashboard.area_data", "/dasbor/wilayah/{code}/data.csv"),
+    "xlsx": ("dashboard.area_data", "/dasbor/wilayah/{code}/data.xlsx"),
+}
+
+SIMPLE_URLS = {
+    "public.home": "/",
+    "health.healthz": "/healthz",
+    "auth.login": "/masuk",
+    "auth.activate": "/aktivasi",
+    "auth.change_password": "/akun/kata-sandi",
+    "dashboard.home": "/dasbor/",
+    "accounts_admin.users": "/admin/pengguna/",
+    "accounts_admin.create": "/admin/pengguna/baru",
+    "accounts_admin.bulk": "/admin/pengguna/massal",
+    "audit_admin.events": "/admin/audit",
+}
+PUBLIC_ENDPOINTS = {endpoint for endpoint, label in EXPECTED.items() if label == "public"}
+
+# Endpoints each matrix covers (checked against the inventory above).
+READ_ROUTES = (
+    set(SIMPLE)
+    | {"public.area", "audit_admin.area", "accounts_admin.edit"}
+    | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
+)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One cell of the matrix."""
+
+    endpoint: str
+    method: str
+    url: str
+    target: str
+    fmt: str
+    expected: object
+
+
+def outcome(response) -> object:
+    """The status, or ``302→<path>`` for a redirect (the query string is left out)."""
+    if response.status_code in (301, 302, 303, 307, 308):
+        return f"{response.status_code}→{urlsplit(response.headers.get('Location', '')).path}"
+    return response.status_code
+
+
+def response_text(response) -> str:
+    """Everything a reader could get out of a response: headers, and the body as text
+    (for a workbook: the XML of every part and the value of every cell)."""
+    headers = "\n".join(f"{name}: {value}" for name, value in response.headers)
+    body = response.get_data()
+    if not body.startswith(b"PK"):
+        return headers + "\n" + body.decode("utf-8", "replace")
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        parts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+    workbook = load_workbook(io.BytesIO(body))
+    cells = [
+        str(value)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    workbook.close()
+    return "\n".join([headers, *parts, *cells])
+
+
+def shows_figures(response) -> bool:
+    """True if the response carries a figures table in any format."""
+    body = response.get_data()
+    return (
+        body.startswith(b"PK")  # a workbook
+        or b"data-indicator=" in body  # the HTML and print table
+        or b'"figures":' in body  # data.json
+        or b"area_code,area_name,indicator" in body  # data.csv
+    )
+
+
+def has_canary(text_: str, value: int) -> bool:
+    return any(form in text_ for form in canary_forms(value))
+
+
+def user_ids(accounts, role: str) -> dict[str, int]:
+    """Own, another and a nonexistent account id for a role."""
+    own = accounts[role if role in accounts else KETUA_RT].id
+    other = accounts[DEACTIVATED if role == WALIDATA else WALIDATA].id
+    return {"own": own, "other": other, "missing": max(u.id for u in accounts.values()) + 1000}
+
+
+def read_probes(role: str, accounts) -> Iterator[Probe]:
+    """Every GET cell of the matrix for one role."""
+    for endpoint, url in SIMPLE_URLS.items():
+        yield Probe(endpoint, "GET", url, "-", "html", SIMPLE[endpoint][role])
+    for target, expected in PUBLIC_AREA[role].items():
+        code = AREA_TARGETS[target][role]
+        yield Probe("public.area", "GET", f"/wilayah/{code}", target, "html", expected)
+    for target, expected in ADMIN_AREA[role].items():
+        code = AREA_TARGETS[target][role]
+        yield Probe("audit_admin.area", "GET", f"/admin/wilayah/{code}", target, "html", expected)
+    ids = user_ids(accounts, role)
+    for target, expected in EDIT_USER[role].items():
+        url = f"/admin/pengguna/{ids[target]}"
+        yield Probe("accounts_admin.edit", "GET", url, target, "html", expected)
+    for target, expected in FIGURES[role].items():
+        if expected is X:
+            continue
+        code = AREA_TARGETS[target][role]
+        for fmt, (endpoint, pattern) in FIGURE_FORMATS.items():
+            yield Probe(endpoint, "GET", pattern.format(code=code), target, fmt, expected)
+
+
+def sign_in(client, role: str, mismatches: list[str]) -> None:
+    """Sign the role in (anonymous: nothing); a refused or unexpected sign-in is a mismatch."""
+    if role == ANON:
+        return
+    response = login(client, role)
+    signed_in = response.status_code == 302
+    if signed_in != CAN_SIGN_IN[role]:
+        mismatches.append(
+            f"sign-in of {role}: expected {'success' if CAN_SIGN_IN[role] else 'refusal'}, "
+            f"got {outcome(response)}"
+        )
+
+
+def check_leaks(probe: Probe, role: str, response, mismatches: list[str]) -> None:
+    """No canary a role may not see; the canary it may see where it must be; operators
+    only get their own department's indicators."""
+    where = f"{probe.method} {probe.url} [{probe.fmt}] as {role} (target {probe.target})"
+    text_ = response_text(response)
+    allowed = set() if probe.endpoint in PUBLIC_ENDPOINTS else MAY_SEE.get(role, set())
+    forbidden = [CANARY[name] for name in sorted(set(CANARY) - allowed)]
+    try:
+        assert_no_canary(text_, *forbidden)
+    except AssertionError as exc:
+        mismatches.append(f"{where}: {exc}")
+    if response.status_code != 200:
+        if shows_figures(response):
+            mismatches.append(f"{where}: figures in a {response.status_code} response")
+        return
+    if not probe.endpoint.startswith("dashboard.area"):
+        return
+    if not shows_figures(response):
+        mismatches.append(f"{where}: no figures table in a 200 response")
+    name = CANARY_TARGET.get(probe.target)
+    if name in allowed and not has_canary(text_, CANARY[name]):
+        mismatches.append(f"{where}: canary {CANARY[name]} of RT {name} missing from its page")
+    department = OPERATOR_DEPARTMENT.get(role)
+    if department:
+        foreign = set().union(
+            *(codes for dept, codes in DEPARTMENT_INDICATORS.items() if dept != department)
+        )
+        shown = sorted(code for code in foreign if code in text_)
+        if shown:
+            mismatches.append(f"{where}: another department's indicators shown: {shown}")
+    if probe.fmt == "json":
+        check_json(where, role, probe, response.get_json(), mismatches)
+
+
+def check_json(where: str, role: str, probe: Probe, payload: dict, mismatches: list[str]):
+    """The JSON export: the area asked for, and the right departments' figures."""
+    code = probe.url.split("/")[3]
+    if payload["area"]["code"] != code:
+        mismatches.append(f"{where}: area {payload['area']['code']} instead of {code}")
+    departments = {figure["department"] for figure in payload["figures"]}
+    indicators = {figure["indicator"] for figure in payload["figures"]}
+    department = OPERATOR_DEPARTMENT.get(role)
+    if department:
+        expected_departments = {department}
+        expected_indicators = DEPARTMENT_INDICATORS[department]
+    else:
+        expected_departments = set(DEPARTMENT_INDICATORS)
+        expected_indicators = set().union(*DEPARTMENT_INDICATORS.values())
+    if departments != expected_departments or indicators != expected_indicators:
+        mismatches.append(
+            f"{where}: departments {sorted(departments)}, indicators {sorted(indicators)}; "
+            f"expected {sorted(expected_departments)}, {sorted(expected_indicators)}"
+        )
+
+
+def report(mismatches: list[str]) -> str:
+    return f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+
+
+# --- the matrix (AZ-02, AZ-03, AZ-07) ---------------------------------------------------
+
+
+def write_probes(role: str, accounts) -> Iterator[Probe]:
+    """Every POST cell of the matrix for one role, sign-out last."""
+    ids = user_ids(accounts, role)
+    for endpoint, table in WRITE_USER.items():
+        for target, expected in table[role].items():
+            if expected is X:
+                continue
+            url = WRITE_URLS[endpoint].format(id=ids[target])
+            if isinstance(expected, str):
+                expected = expected.format(id=ids[target])
+            yield Probe(endpoint, "POST", url, target, "-", expected)
+    for endpoint, row in WRITE_SIMPLE.items():
+        yield Probe(endpoint, "POST", WRITE_URLS[endpoint], "-", "-", row[role])
+
+
+def test_matrix_every_role_route_target_and_format(app, canaries, accounts, session):
+    """GET every page and export, then POST every state-changing route with an empty form
+    (CSRF is off in the test app), as every role, signed in once; sign-out comes last."""
+    mismatches: list[str] = []
+    exercised: dict[str, set[str]] = {"GET": set(), "POST": set()}
+    cells = 0
+    for role in (*[r for r in ROLES if r != WALIDATA], WALIDATA):  # the walidata's changes last
+        client = app.test_client()
+        sign_in(client, role, mismatches)
+        for probe in [*read_probes(role, accounts), *write_probes(role, accounts)]:
+            data = {} if probe.method == "POST" else None
+            response = client.open(probe.url, method=probe.method, data=data)
+            exercised[probe.method].add(probe.endpoint)
+            cells += 1
+            got = outcome(response)
+            if got != probe.expected:
+                mismatches.append(
+                    f"{probe.method} {probe.url} [{probe.fmt}] as {role} "
+                    f"(target {probe.target}): expected {probe.expected}, got {got}"
+                )
+            check_leaks(probe, role, response, mismatches)
+        if outcome(client.get("/dasbor/")) != LOGIN:
+            mismatches.append(f"{role} is still signed in after POST /keluar")
+    # Nobody but the walidata changed anything: the others' accounts are as they were, but
+    # for the session version their own sign-out bumped once.
+    for role in (DINSOS, DISPENDIK, CAMAT, LURAH, KETUA_RW, KETUA_RT, NO_AREA, WRONG_LEVEL):
+        user = session.exec(select(User).where(User.username == role)).one()
+        state = (user.active, user.must_change_password, user.session_version)
+        if state != (True, False, 1):
+            mismatches.append(f"{role}'s account changed: (active, must change, version) {state}")
+    assert not mismatches, report(mismatches)
+    assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
+    # GET: 58 cells a role, but the city's three roles have no parent area (5 cells each);
+    # POST: 13 cells a role, but the walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (58 + 13) - 3 * 5 - 2
+
+
+# --- enumeration (AZ-06) ----------------------------------------------------------------
+
+CSRF_FIELD = re.compile(rb'name="csrf_token" value="[^"]*"')
+
+
+def test_enumerating_accounts_and_areas_never_answers_200(app, canaries, accounts, session):
+    wrong: list[str] = []
+    out_of_scope = [
+        RT_B,
+        RT_C,
+        RW_A,
+        "35.78.03.1005",
+        "35.78.03",
+        CITY,
+        WONOREJO_TEGALSARI,
+        *[f"{RW_A}.{n:03d}" for n in range(2, 8)],  # RT A's neighbours in RW 001
+        RT_B + " ",  # near-misses of RT B's code
+        RT_B.replace(".", ""),
+        "35.78.03.1005.001.2",
+        "35.78.03.1005.1.2",
+    ]
+    for role, denied in ((ANON, LOGIN), (KETUA_RT, 403)):
+        client = app.test_client()
+        if role != ANON:
+            assert login(client, role).status_code == 302
+        for user_id in range(1, 41):
+            got = outcome(client.get(f"/admin/pengguna/{user_id}"))
+            if got != denied:
+                wrong.append(f"GET /admin/pengguna/{user_id} as {role}: {got}")
+        for fmt, (_, pattern) in FIGURE_FORMATS.items():
+            unknown = client.get(pattern.format(code=MISSING))
+            for code in out_of_scope:
+                url = pattern.format(code=code)
+                response = client.get(url)
+                expected = LOGIN if role == ANON else 404
+                if outcome(response) != expected:
+                    wrong.append(f"GET {url!r} as {role}: {outcome(response)}")
+                try:
+                    assert_no_canary(response_text(response), CANARY_B, CANARY_C)
+                except AssertionError as exc:
+                    wrong.append(f"GET {url!r} as {role}: {exc}")
+                # Out of scope and nonexistent are indistinguishable, body for body.
+                if role != ANON and CSRF_FIELD.sub(b"", response.data) != CSRF_FIELD.sub(
+                    b"", unknown.data
+                ):
+                    wrong.append(f"GET {url!r} as {role} [{fmt}]: differs from a missing area")
+    assert not wrong, report(wrong)
+    # Sanity: the ids probed include real accounts, the ketua RT's own among them.
+    assert accounts[KETUA_RT].id in range(1, 41)
+    assert accounts[WALIDATA].id in range(1, 41)
+
+
+# --- failing closed (AZ-07) ---------------------------------------------------------------
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("scope-check-exploded-xyzzy")
+
+
+# Where the scope check blows up → what RT A and RT B must answer. When the scope cannot be
+# built nothing can be decided (500); when the SQL narrowing fails, RT B is still refused by
+# the area check that runs first (404) and RT A, which would show figures, fails (500).
+SCOPE_FAILURES = {
+    (security, "build_scope"): {RT_A: 500, RT_B: 500},
+    (scoped, "scope_predicate"): {RT_A: 500, RT_B: 404},
+}
+
+
+def test_an_exception_in_the_scope_check_fails_closed_with_a_plain_500(
+    app, client, canaries, accounts, monkeypatch
+):
+    assert login(client, KETUA_RT).status_code == 302
+    failures = []
+    for (module, name), statuses in SCOPE_FAILURES.items():
+        assert client.get(f"/dasbor/wilayah/{RT_A}").status_code == 200  # works before
+        monkeypatch.setattr(module, name, _boom)
+        for code, status in statuses.items():
+            for fmt, (_, pattern) in FIGURE_FORMATS.items():
+                url = pattern.format(code=code)
+                where = f"{name} raises; GET {url} [{fmt}]"
+                try:
+                    response = client.get(url)
+                except Exception as exc:  # noqa: BLE001 - an escaped error is the failure
+                    failures.append(f"{where}: no error page was served, {exc!r} escaped the app")
+                    continue
+                if response.status_code != status:
+                    failures.append(f"{where}: expected {status}, got {response.status_code}")
+                body = response.get_data(as_text=True)
+                for leak in ("Traceback", "scope-check-exploded-xyzzy", "RuntimeError"):
+                    if leak in body:
+                        failures.append(f"{where}: the error page shows {leak!r}")
+                if shows_figures(response):
+                    failures.append(f"{where}: figures in an error response")
+                try:
+                    assert_no_canary(response_text(response), CANARY_B, CANARY_C)
+                except AssertionError as exc:
+                    failures.append(f"{where}: {exc}")
+        monkeypatch.undo()
+    assert not failures, report(failures)
+
+
+def _store_role(session, user_id: int, role: str) -> None:
+    """Write a role the application does not know, past the database's CHECK constraint
+    (which is asserted first: the database refuses it on its own)."""
+    statement = text("UPDATE user_account SET role = :role WHERE id = :id")
+    params = {"role": role, "id": user_id}
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(statement, params)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA ignore_check_constraints = ON"))
+        session.execute(statement, params)
+        session.execute(text("PRAGMA ignore_check_constraints = OFF"))
+    else:  # PostgreSQL: drop the constraint inside the test's transaction (rolled back)
+        names = session.execute(
+            text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'user_account'::regclass "
+                "AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%role%'"
+            )
+        ).scalars()
+        for name in list(names):
+            session.execute(text(f'ALTER TABLE user_account DROP CONSTRAINT "{name}"'))
+        session.execute(statement, params)
+    session.commit()
+    session.expire_all()
+    stored = session.execute(
+        text("SELECT role FROM user_account WHERE id = :id"), {"id": user_id}
+    ).scalar_one()
+    assert stored == role
+
+
+def _figure_outcomes(client) -> list[tuple[str, object, str]]:
+    """The dashboard and every format of RT A, B and C: (url, outcome, text) each; an
+    exception escaping the app is recorded as the outcome."""
+    urls = ["/dasbor/"] + [
+        pattern.format(code=code)
+        for code in (RT_A, RT_B, RT_C)
+        for _, pattern in FIGURE_FORMATS.values()
+    ]
+    results = []
+    for url in urls:
+        try:
+            response = client.get(url)
+        except Exception as exc:  # noqa: BLE001 - an escaped error is itself the failure
+            results.append((url, f"escaped {exc!r}", ""))
+        else:
+            results.append((url, outcome(response), response_text(response)))
+    return results
+
+
+def test_an_unknown_role_never_reaches_exact_figures(app, canaries, accounts, session):
+    wrong: list[str] = []
+    # 1. The role changes under a live session: signed out (302 to sign-in) or an empty
+    #    scope (403) on the next request; never figures, never a crash.
+    live = app.test_client()
+    assert login(live, KETUA_RT).status_code == 302
+    assert live.get(f"/dasbor/wilayah/{RT_A}").status_code == 200
+    _store_role(session, accounts[KETUA_RT].id, "superadmin")
+    wrong += [
+        f"live session, GET {url}: {got}"
+        for url, got, body in _figure_outcomes(live)
+        if got not in (LOGIN, 403) or has_canary(body, CANARY_B) or has_canary(body, CANARY_C)
+    ]
+    # 2. Signing in afresh: refused (the form again, 200) or signed in with an empty scope.
+    fresh = app.test_client()
+    try:
+        signed_in = outcome(login(fresh, KETUA_RT))
+    except Exception as exc:  # noqa: BLE001 - an escaped error is itself the failure
+        signed_in = f"escaped {exc!r}"
+    if signed_in not in (200, "302→/dasbor/"):
+        wrong.append(
+            f"sign-in with the unknown role: expected 200 or 302→/dasbor/, got {signed_in}"
+        )
+    allowed = (403,) if signed_in == "302→/dasbor/" else (LOGIN,)
+    wrong += [
+        f"after signing in, GET {url}: {got}"
+        for url, got, body in _figure_outcomes(fresh)
+        if got not in allowed or has_canary(body, CANARY_B) or has_canary(body, CANARY_C)
+    ]
+    assert not wrong, report(wrong)
+
+
+# --- denials are audited (AZ-03) --------------------------------------------------------
+
+
+def test_denials_are_audited_and_logged(app, client, canaries, accounts, session, caplog):
+    caplog.set_level(logging.WARNING)
+    assert login(client, KETUA_RT).status_code == 302
+    urls = [pattern.format(code=RT_B) for _, pattern in FIGURE_FORMATS.values()]
+    for url in urls:
+        assert client.get(url).status_code == 404
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.action == "access.denied", AuditEvent.actor_name == KETUA_RT)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [event.object_id for event in events] == urls
+    for event in events:
+        assert event.outcome == "denied"
+        assert event.actor_id == accounts[KETUA_RT].id
+        assert event.object_type == "route"
+        assert event.details["area"] == RT_B
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "authz-failure" in record.getMessage()
+    ]
+    assert len(warnings) == len(urls)
+    assert f"user={KETUA_RT}" in warnings[0] and f"path={urls[0]}" in warnings[0]
+
+    # A missing permission (an account without an area) is audited the same way.
+    client = app.test_client()
+    assert login(client, NO_AREA).status_code == 302
+    assert client.get(f"/dasbor/wilayah/{RT_A}").status_code == 403
+    denied = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "access.denied", AuditEvent.actor_name == NO_AREA
+        )
+    ).all()
+    assert [(e.outcome, e.object_id, e.details["reason"]) for e in denied] == [
+        ("denied", f"/dasbor/wilayah/{RT_A}", "permission")
+    ]
+    assert any(f"user={NO_AREA}" in message for message in map(str, caplog.messages))
