@@ -40,7 +40,17 @@ from tests.conftest import (
 )
 from transparency import scoped, security
 from transparency.access import policy_of
-from transparency.models import Area, AuditEvent, Role, User
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AuditEvent,
+    Department,
+    Period,
+    Role,
+    Upload,
+    UploadStatus,
+    User,
+)
 from transparency.passwords import hash_password
 
 pytestmark = pytest.mark.demo_once
@@ -69,6 +79,14 @@ EXPECTED = {
     "accounts_admin.bulk": "accounts:manage",
     "audit_admin.events": "audit:read",
     "audit_admin.area": "areas:admin",
+    "uploads.new": "uploads:create",
+    "uploads.mapping": "uploads:create",
+    "uploads.report": "uploads:create",
+    "uploads.commit": "uploads:create",
+    "uploads.cancel": "uploads:create",
+    "uploads.history": "uploads:create",
+    "uploads.restore": "uploads:restore",
+    "uploads.template": "uploads:create",
 }
 
 # Every URL rule, its endpoint and methods: a new URL or method on an existing view counts too.
@@ -104,10 +122,24 @@ EXPECTED_RULES = {
     ("/admin/pengguna/massal", "accounts_admin.bulk", frozenset({"GET", "POST"})),
     ("/admin/audit", "audit_admin.events", frozenset({"GET"})),
     ("/admin/wilayah/<code>", "audit_admin.area", frozenset({"GET"})),
+    ("/unggah/", "uploads.new", frozenset({"GET", "POST"})),
+    ("/unggah/<int:upload_id>/pemetaan", "uploads.mapping", frozenset({"GET", "POST"})),
+    ("/unggah/<int:upload_id>", "uploads.report", frozenset({"GET"})),
+    ("/unggah/<int:upload_id>/simpan", "uploads.commit", frozenset({"POST"})),
+    ("/unggah/<int:upload_id>/batal", "uploads.cancel", frozenset({"POST"})),
+    ("/unggah/riwayat", "uploads.history", frozenset({"GET"})),
+    ("/unggah/<int:upload_id>/pulihkan", "uploads.restore", frozenset({"POST"})),
+    ("/unggah/templat/<code>.xlsx", "uploads.template", frozenset({"GET"})),
 }
 
 # Values to fill path parameters when a route is requested without a particular target.
-SAMPLE_VALUES = {"code": RT_A, "user_id": 1, "fmt": "json", "action": "nonaktifkan"}
+SAMPLE_VALUES = {
+    "code": RT_A,
+    "user_id": 1,
+    "fmt": "json",
+    "action": "nonaktifkan",
+    "upload_id": 1,
+}
 
 
 def _methods(rule) -> frozenset[str]:
@@ -187,7 +219,10 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("GET", f"/dasbor/wilayah/{RT_A}/data.json") in checked
     assert ("GET", "/admin/pengguna/1") in checked
     assert ("POST", "/keluar") in checked
-    assert len(checked) == 18
+    assert ("POST", "/unggah/1/simpan") in checked
+    assert ("POST", "/unggah/1/pulihkan") in checked
+    assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
+    assert len(checked) == 28
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -252,6 +287,26 @@ AREA_TARGETS = {
 }
 AREA_TARGET_NAMES = tuple(AREA_TARGETS)
 USER_TARGET_NAMES = ("own", "other", "missing")
+UPLOAD_TARGET_NAMES = ("own", "other", "missing")
+TEMPLATE_TARGET_NAMES = ("own", "other", "unknown")
+
+# Whose upload is "own" and "other" for each role, by department code: an operator's own
+# department and the other operator's; for the walidata (its Diskominfo uploads nothing)
+# Dinkes and Dispendukcapil, departments no operator holds; for everyone else Dinsos and
+# Dispendik, as for the Dinsos operator.
+UPLOAD_DEPARTMENTS = {
+    **dict.fromkeys(ROLES, ("dinsos", "dispendik")),
+    DISPENDIK: ("dispendik", "dinsos"),
+    WALIDATA: ("dinkes", "dispendukcapil"),
+}
+UPLOAD_PERIOD = "2026-09"  # a month of demo uploads; the canaries are in 2026-10
+# Indicator sets (seed/indicator_sets.json) in the same way, and a code that names none.
+TEMPLATE_SETS = {
+    **dict.fromkeys(ROLES, ("dinsos_gamis_pramis", "dispendik_anak_sekolah")),
+    DISPENDIK: ("dispendik_anak_sekolah", "dinsos_gamis_pramis"),
+    WALIDATA: ("dinkes_stunting", "dinsos_gamis_pramis"),
+}
+UNKNOWN_SET = "dinsos_tidak_ada"
 
 LOGIN = "302→/masuk"  # a redirect to the sign-in page
 X = None  # the cell does not exist (the walidata's city has no parent)
@@ -340,6 +395,8 @@ SIMPLE = {
     "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "audit_admin.events":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
+    "uploads.history":       cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "dashboard.home": {
         ANON: L,
         WALIDATA: HOME + CITY,
@@ -409,7 +466,117 @@ WRITE_SIMPLE = {
     "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
+    # An empty upload form: no set, no file, so the form again with an error; no upload.
+    "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
+}
+
+# --- uploads (/unggah): uploads:create for operators (their own department's uploads only)
+# and the walidata (every department's); uploads:restore for the walidata alone. Another
+# department's upload is answered exactly like a nonexistent one: 404. The targets are the
+# demo's committed uploads of UPLOAD_PERIOD (not the canaries' month), see UPLOAD_DEPARTMENTS.
+REPORT = "302→/unggah/{id}"  # back to the upload's own report
+HISTORY = "302→/unggah/riwayat"
+
+# The dry-run report of an upload, GET.
+UPLOAD_REPORT = grid({
+    #             own   other missing
+    ANON:        (L,    L,    L),
+    WALIDATA:    (200,  200,  404),
+    DINSOS:      (200,  404,  404),
+    DISPENDIK:   (200,  404,  404),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, UPLOAD_TARGET_NAMES)
+
+# The mapping page of an upload, GET and (empty) POST alike: the uploads are committed, so
+# whoever may see one is sent on to its report; nobody else learns that it exists.
+UPLOAD_MAPPING = grid({
+    #             own     other   missing
+    ANON:        (L,      L,      L),
+    WALIDATA:    (REPORT, REPORT, 404),
+    DINSOS:      (REPORT, 404,    404),
+    DISPENDIK:   (REPORT, 404,    404),
+    CAMAT:       (403,    403,    403),
+    LURAH:       (403,    403,    403),
+    KETUA_RW:    (403,    403,    403),
+    KETUA_RT:    (403,    403,    403),
+    DEACTIVATED: (L,      L,      L),
+    NO_AREA:     (403,    403,    403),
+    WRONG_LEVEL: (403,    403,    403),
+}, UPLOAD_TARGET_NAMES)
+
+# The template workbook of an indicator set: the own department's set, another
+# department's, and a code that names no set (see TEMPLATE_SETS).
+UPLOAD_TEMPLATE = grid({
+    #             own   other unknown
+    ANON:        (L,    L,    L),
+    WALIDATA:    (200,  200,  404),
+    DINSOS:      (200,  404,  404),
+    DISPENDIK:   (200,  404,  404),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, TEMPLATE_TARGET_NAMES)
+
+# State-changing upload routes, POSTed with an empty form like the account routes above.
+# Commit and cancel of a committed upload are refused by the service (already done: back
+# to the report, or to the history); restore is the walidata's alone (403 for operators
+# too, whatever the id), and makes an upload that is already in force the version in
+# force again (no change).
+WRITE_UPLOAD = {
+    "uploads.mapping": UPLOAD_MAPPING,
+    "uploads.commit": grid({
+        #             own     other   missing
+        ANON:        (L,      L,      L),
+        WALIDATA:    (REPORT, REPORT, 404),
+        DINSOS:      (REPORT, 404,    404),
+        DISPENDIK:   (REPORT, 404,    404),
+        CAMAT:       (403,    403,    403),
+        LURAH:       (403,    403,    403),
+        KETUA_RW:    (403,    403,    403),
+        KETUA_RT:    (403,    403,    403),
+        DEACTIVATED: (L,      L,      L),
+        NO_AREA:     (403,    403,    403),
+        WRONG_LEVEL: (403,    403,    403),
+    }, UPLOAD_TARGET_NAMES),
+    "uploads.cancel": grid({
+        #             own      other    missing
+        ANON:        (L,       L,       L),
+        WALIDATA:    (HISTORY, HISTORY, 404),
+        DINSOS:      (HISTORY, 404,     404),
+        DISPENDIK:   (HISTORY, 404,     404),
+        CAMAT:       (403,     403,     403),
+        LURAH:       (403,     403,     403),
+        KETUA_RW:    (403,     403,     403),
+        KETUA_RT:    (403,     403,     403),
+        DEACTIVATED: (L,       L,       L),
+        NO_AREA:     (403,     403,     403),
+        WRONG_LEVEL: (403,     403,     403),
+    }, UPLOAD_TARGET_NAMES),
+    "uploads.restore": grid({
+        #             own      other    missing
+        ANON:        (L,       L,       L),
+        WALIDATA:    (HISTORY, HISTORY, 404),
+        DINSOS:      (403,     403,     403),
+        DISPENDIK:   (403,     403,     403),
+        CAMAT:       (403,     403,     403),
+        LURAH:       (403,     403,     403),
+        KETUA_RW:    (403,     403,     403),
+        KETUA_RT:    (403,     403,     403),
+        DEACTIVATED: (L,       L,       L),
+        NO_AREA:     (403,     403,     403),
+        WRONG_LEVEL: (403,     403,     403),
+    }, UPLOAD_TARGET_NAMES),
 }
 # fmt: on
 WRITE_URLS = {
@@ -419,6 +586,11 @@ WRITE_URLS = {
     "accounts_admin.create": "/admin/pengguna/baru",
     "accounts_admin.bulk": "/admin/pengguna/massal",
     "auth.change_password": "/akun/kata-sandi",
+    "uploads.new": "/unggah/",
+    "uploads.mapping": "/unggah/{id}/pemetaan",
+    "uploads.commit": "/unggah/{id}/simpan",
+    "uploads.cancel": "/unggah/{id}/batal",
+    "uploads.restore": "/unggah/{id}/pulihkan",
     "auth.logout": "/keluar",  # last: it ends the session
 }
 # POST routes left out of the matrix: public, and each POST is a sign-in or activation
@@ -471,7 +643,15 @@ SIMPLE_URLS = {
     "accounts_admin.create": "/admin/pengguna/baru",
     "accounts_admin.bulk": "/admin/pengguna/massal",
     "audit_admin.events": "/admin/audit",
+    "uploads.new": "/unggah/",
+    "uploads.history": "/unggah/riwayat",
 }
+UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
+    "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
+    "uploads.mapping": ("/unggah/{id}/pemetaan", UPLOAD_MAPPING),
+}
+TEMPLATE_URL = "/unggah/templat/{code}.xlsx"
+UPLOAD_ENDPOINTS = {endpoint for endpoint in EXPECTED if endpoint.startswith("uploads.")}
 PUBLIC_ENDPOINTS = {endpoint for endpoint, label in EXPECTED.items() if label == "public"}
 
 # Endpoints each matrix covers (checked against the inventory above).
@@ -479,6 +659,8 @@ READ_ROUTES = (
     set(SIMPLE)
     | {"public.area", "audit_admin.area", "accounts_admin.edit"}
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
+    | set(UPLOAD_READ)
+    | {"uploads.template"}
 )
 
 
@@ -547,8 +729,38 @@ def user_ids(accounts, role: str) -> dict[str, int]:
     return {"own": own, "other": other, "missing": max(u.id for u in accounts.values()) + 1000}
 
 
-def read_probes(role: str, accounts) -> Iterator[Probe]:
-    """Every GET cell of the matrix for one role."""
+def demo_uploads(session) -> dict[str, Upload]:
+    """The demo's committed upload of ``UPLOAD_PERIOD``, by department code."""
+    rows = session.exec(
+        select(Department.code, Upload)
+        .join(Upload, Upload.department_id == Department.id)
+        .join(Period, Period.id == Upload.period_id)
+        .where(Period.code == UPLOAD_PERIOD)
+    ).all()
+    return dict(rows)
+
+
+def upload_ids(uploads: dict[str, Upload], missing: int, role: str) -> dict[str, int]:
+    """Own, another department's and a nonexistent upload id for a role."""
+    own, other = UPLOAD_DEPARTMENTS[role]
+    return {"own": uploads[own].id, "other": uploads[other].id, "missing": missing}
+
+
+def upload_state(session) -> tuple[dict[int, str], dict[tuple[int, int], int]]:
+    """Every upload's status, and which upload is in force per indicator and period."""
+    statuses = {
+        upload_id: str(status)
+        for upload_id, status in session.exec(select(Upload.id, Upload.status))
+    }
+    in_force = {
+        (pointer.indicator_id, pointer.period_id): pointer.upload_id
+        for pointer in session.exec(select(ActiveUpload))
+    }
+    return statuses, in_force
+
+
+def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]:
+    """Every GET cell of the matrix for one role (``uploads``: its upload targets' ids)."""
     for endpoint, url in SIMPLE_URLS.items():
         yield Probe(endpoint, "GET", url, "-", "html", SIMPLE[endpoint][role])
     for target, expected in PUBLIC_AREA[role].items():
@@ -567,6 +779,16 @@ def read_probes(role: str, accounts) -> Iterator[Probe]:
         code = AREA_TARGETS[target][role]
         for fmt, (endpoint, pattern) in FIGURE_FORMATS.items():
             yield Probe(endpoint, "GET", pattern.format(code=code), target, fmt, expected)
+    for endpoint, (pattern, table) in UPLOAD_READ.items():
+        for target, expected in table[role].items():
+            url = pattern.format(id=uploads[target])
+            if isinstance(expected, str):
+                expected = expected.format(id=uploads[target])
+            yield Probe(endpoint, "GET", url, target, "html", expected)
+    codes = dict(zip(TEMPLATE_TARGET_NAMES, (*TEMPLATE_SETS[role], UNKNOWN_SET), strict=True))
+    for target, expected in UPLOAD_TEMPLATE[role].items():
+        url = TEMPLATE_URL.format(code=codes[target])
+        yield Probe("uploads.template", "GET", url, target, "xlsx", expected)
 
 
 def sign_in(client, role: str, mismatches: list[str]) -> None:
@@ -587,7 +809,10 @@ def check_leaks(probe: Probe, role: str, response, mismatches: list[str]) -> Non
     only get their own department's indicators."""
     where = f"{probe.method} {probe.url} [{probe.fmt}] as {role} (target {probe.target})"
     text_ = response_text(response)
-    allowed = set() if probe.endpoint in PUBLIC_ENDPOINTS else MAY_SEE.get(role, set())
+    # Public pages and the upload pages (none of the targets is a canary's upload) show
+    # no canary to anyone.
+    no_canary = probe.endpoint in PUBLIC_ENDPOINTS | UPLOAD_ENDPOINTS
+    allowed = set() if no_canary else MAY_SEE.get(role, set())
     forbidden = [CANARY[name] for name in sorted(set(CANARY) - allowed)]
     try:
         assert_no_canary(text_, *forbidden)
@@ -637,6 +862,30 @@ def check_json(where: str, role: str, probe: Probe, payload: dict, mismatches: l
         )
 
 
+def check_upload_page(
+    probe: Probe, role: str, response, ids: dict[str, int], sha256: dict[int, str], mismatches
+) -> None:
+    """A 200 upload page is about what was asked for: the report shows its upload's file
+    hash; the history lists the department's uploads only (the walidata's: all); the
+    template is the set's workbook."""
+    if response.status_code != 200 or probe.endpoint not in UPLOAD_ENDPOINTS:
+        return
+    where = f"{probe.method} {probe.url} [{probe.fmt}] as {role}"
+    body = response.get_data(as_text=probe.fmt != "xlsx")
+    if probe.endpoint == "uploads.report" and sha256[ids[probe.target]][:16] not in body:
+        mismatches.append(f"{where}: not the report of upload {ids[probe.target]}")
+    if probe.endpoint == "uploads.history":
+        listed = {target for target in ("own", "other") if f'href="/unggah/{ids[target]}"' in body}
+        expected = {"own", "other"} if role == WALIDATA else {"own"}
+        if listed != expected:
+            mismatches.append(f"{where}: lists the {sorted(listed)} upload, not {sorted(expected)}")
+    if probe.endpoint == "uploads.template":
+        code = probe.url.rsplit("/", 1)[1]
+        disposition = response.headers.get("Content-Disposition", "")
+        if not body.startswith(b"PK") or f"templat-{code}" not in disposition:
+            mismatches.append(f"{where}: not the template workbook ({disposition!r})")
+
+
 def report(mismatches: list[str]) -> str:
     return f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
 
@@ -644,17 +893,17 @@ def report(mismatches: list[str]) -> str:
 # --- the matrix (AZ-02, AZ-03, AZ-07) ---------------------------------------------------
 
 
-def write_probes(role: str, accounts) -> Iterator[Probe]:
+def write_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]:
     """Every POST cell of the matrix for one role, sign-out last."""
-    ids = user_ids(accounts, role)
-    for endpoint, table in WRITE_USER.items():
-        for target, expected in table[role].items():
-            if expected is X:
-                continue
-            url = WRITE_URLS[endpoint].format(id=ids[target])
-            if isinstance(expected, str):
-                expected = expected.format(id=ids[target])
-            yield Probe(endpoint, "POST", url, target, "-", expected)
+    for table_of, ids in ((WRITE_USER, user_ids(accounts, role)), (WRITE_UPLOAD, uploads)):
+        for endpoint, table in table_of.items():
+            for target, expected in table[role].items():
+                if expected is X:
+                    continue
+                url = WRITE_URLS[endpoint].format(id=ids[target])
+                if isinstance(expected, str):
+                    expected = expected.format(id=ids[target])
+                yield Probe(endpoint, "POST", url, target, "-", expected)
     for endpoint, row in WRITE_SIMPLE.items():
         yield Probe(endpoint, "POST", WRITE_URLS[endpoint], "-", "-", row[role])
 
@@ -665,10 +914,20 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     mismatches: list[str] = []
     exercised: dict[str, set[str]] = {"GET": set(), "POST": set()}
     cells = 0
+    uploads = demo_uploads(session)
+    assert {d: (u.status, u.file_name) for d, u in uploads.items()} == {
+        department: (UploadStatus.COMMITTED, f"data-demo-{UPLOAD_PERIOD}.xlsx")
+        for department in ("dinsos", "dispendik", "dinkes", "dispendukcapil")
+    }
+    missing_upload = max(session.exec(select(Upload.id)).all()) + 1000
+    sha256 = {upload.id: upload.sha256 for upload in uploads.values()}
+    uploads_before = upload_state(session)
     for role in (*[r for r in ROLES if r != WALIDATA], WALIDATA):  # the walidata's changes last
         client = app.test_client()
         sign_in(client, role, mismatches)
-        for probe in [*read_probes(role, accounts), *write_probes(role, accounts)]:
+        targets = upload_ids(uploads, missing_upload, role)
+        probes = [*read_probes(role, accounts, targets), *write_probes(role, accounts, targets)]
+        for probe in probes:
             data = {} if probe.method == "POST" else None
             response = client.open(probe.url, method=probe.method, data=data)
             exercised[probe.method].add(probe.endpoint)
@@ -680,6 +939,7 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
                     f"(target {probe.target}): expected {probe.expected}, got {got}"
                 )
             check_leaks(probe, role, response, mismatches)
+            check_upload_page(probe, role, response, targets, sha256, mismatches)
         if outcome(client.get("/dasbor/")) != LOGIN:
             mismatches.append(f"{role} is still signed in after POST /keluar")
     # Nobody but the walidata changed anything: the others' accounts are as they were, but
@@ -689,11 +949,33 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         state = (user.active, user.must_change_password, user.session_version)
         if state != (True, False, 1):
             mismatches.append(f"{role}'s account changed: (active, must change, version) {state}")
+    # Nothing was uploaded, committed, cancelled or restored: every upload keeps its status
+    # and the versions in force are the same; the only upload action audited is the
+    # walidata's restore (of an upload already in force: no change).
+    uploads_after = upload_state(session)
+    if uploads_after[0] != uploads_before[0]:
+        changed = {
+            upload_id: (uploads_before[0].get(upload_id), status)
+            for upload_id, status in uploads_after[0].items()
+            if uploads_before[0].get(upload_id) != status
+        }
+        mismatches.append(f"uploads added or changed (before, after): {changed}")
+    if uploads_after[1] != uploads_before[1]:
+        mismatches.append("the uploads in force changed")
+    upload_events = session.exec(
+        select(AuditEvent.action, AuditEvent.actor_name).where(
+            AuditEvent.action.startswith("upload.")
+        )
+    ).all()
+    unexpected = [tuple(e) for e in upload_events if tuple(e) != ("upload.restore", WALIDATA)]
+    if unexpected:
+        mismatches.append(f"upload actions audited: {unexpected}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 58 cells a role, but the city's three roles have no parent area (5 cells each);
-    # POST: 13 cells a role, but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (58 + 13) - 3 * 5 - 2
+    # GET: 69 cells a role (58 + 11 of uploads), but the city's three roles have no parent
+    # area (5 cells each); POST: 26 cells a role (13 + 13 of uploads), but the walidata
+    # skips its own deactivation and reset.
+    assert cells == len(ROLES) * (69 + 26) - 3 * 5 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

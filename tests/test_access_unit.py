@@ -90,7 +90,9 @@ def test_operator_works_city_wide_for_its_department():
     assert scope.role is Role.OPERATOR
     assert scope.area_path == CITY
     assert scope.department_id == 4
-    assert scope.permissions == frozenset({Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT})
+    assert scope.permissions == frozenset(
+        {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT, Permission.UPLOADS_CREATE}
+    )
     assert scope.covers(CITY) and scope.covers(RT) and scope.covers("35.78.31.1001.002.003")
     assert not scope.covers("35.79.01.1001")  # another city
 
@@ -201,8 +203,10 @@ EXPECTED_PERMISSIONS = {
         "audit:read",
         "areas:admin",
         "profile:edit",
+        "uploads:create",
+        "uploads:restore",
     },
-    Role.OPERATOR: {"figures:read-exact", "profile:edit"},
+    Role.OPERATOR: {"figures:read-exact", "profile:edit", "uploads:create"},
     Role.CAMAT: {"figures:read-exact", "accounts:view", "profile:edit"},
     Role.LURAH: {"figures:read-exact", "accounts:view", "profile:edit"},
     Role.KETUA_RW: {"figures:read-exact", "profile:edit"},
@@ -230,6 +234,8 @@ def test_role_permissions_are_exactly_the_table(role):
         (Permission.ACCOUNTS_VIEW, {Role.WALIDATA, Role.CAMAT, Role.LURAH}),
         (Permission.FIGURES_READ_EXACT, set(Role)),
         (Permission.PROFILE_EDIT, set(Role)),
+        (Permission.UPLOADS_CREATE, {Role.WALIDATA, Role.OPERATOR}),
+        (Permission.UPLOADS_RESTORE, {Role.WALIDATA}),
     ],
 )
 def test_who_holds_each_permission(permission, holders):

@@ -19,6 +19,15 @@ CORE = [
     "queries",
     "demodata",
     "passwords",
+    "access",
+    "scoped",
+    "password_policy",
+    "redirects",
+    "exporting",
+    "importing",
+    "indicator_sets",
+    "containers",
+    "workbook_templates",
 ]
 
 

@@ -510,12 +510,8 @@ NOT_SPREADSHEET_EN = (
     "The file is not a spreadsheet. Upload an Excel workbook (.xlsx, .xls) or a CSV file."
 )
 NOT_SPREADSHEET_ID = "Berkas ini bukan lembar kerja. Unggah berkas Excel (.xlsx, .xls) atau CSV."
-UNREADABLE_EN = (
-    "The workbook could not be read; it may be damaged. Save it again in Excel and retry."
-)
-UNREADABLE_ID = (
-    "Berkas Excel tidak dapat dibaca; mungkin rusak. Simpan ulang di Excel lalu coba lagi."
-)
+DAMAGED_EN = "The file is damaged. Save it again in Excel and retry."
+DAMAGED_ID = "Berkas rusak. Simpan ulang di Excel lalu coba lagi."
 
 NOT_SPREADSHEETS = [
     pytest.param(
@@ -537,9 +533,9 @@ NOT_SPREADSHEETS = [
     pytest.param(
         BROKEN_XLSX,
         "register.xlsx",
-        "file.unreadable",
-        UNREADABLE_EN,
-        UNREADABLE_ID,
+        "file.damaged",
+        DAMAGED_EN,
+        DAMAGED_ID,
         id="broken-zip",
     ),
 ]

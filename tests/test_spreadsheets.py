@@ -154,10 +154,15 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
         (PNG_HEADER, "photo.png", "file.not_spreadsheet"),
         (PNG_HEADER, "photo.xlsx", "file.not_spreadsheet"),
         (PNG_HEADER, "photo.csv", "file.not_spreadsheet"),  # NUL bytes: not CSV text
-        (_zip_that_is_not_a_workbook(), "register.xlsx", "file.unreadable"),
-        (_zip_that_is_not_a_workbook(), "register.zip", "file.unreadable"),
-        (b"PK\x03\x04" + b"\x00garbage" * 20, "register.xlsx", "file.unreadable"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, "register.xls", "file.unreadable"),
+        # The container checks (containers.inspect) name these before any reader runs.
+        (_zip_that_is_not_a_workbook(), "register.xlsx", "file.not_spreadsheet"),
+        (_zip_that_is_not_a_workbook(), "register.zip", "file.not_spreadsheet"),
+        (b"PK\x03\x04" + b"\x00garbage" * 20, "register.xlsx", "file.damaged"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200,
+            "register.xls",
+            "file.not_spreadsheet",
+        ),
     ],
 )
 def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):

@@ -41,9 +41,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per view module."""
-    from transparency.views import accounts_admin, audit_admin, auth, dashboard, health, public
+    from transparency.views import (
+        accounts_admin,
+        audit_admin,
+        auth,
+        dashboard,
+        health,
+        public,
+        uploads,
+    )
 
-    for module in (public, health, auth, dashboard, accounts_admin, audit_admin):
+    for module in (public, health, auth, dashboard, accounts_admin, audit_admin, uploads):
         app.register_blueprint(module.bp)
 
 

@@ -24,11 +24,15 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     AREAS_ADMIN = "areas:admin"
     PROFILE_EDIT = "profile:edit"
+    UPLOADS_CREATE = "uploads:create"
+    UPLOADS_RESTORE = "uploads:restore"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.WALIDATA: frozenset(Permission),
-    Role.OPERATOR: frozenset({Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT}),
+    Role.OPERATOR: frozenset(
+        {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT, Permission.UPLOADS_CREATE}
+    ),
     Role.CAMAT: frozenset(
         {Permission.FIGURES_READ_EXACT, Permission.ACCOUNTS_VIEW, Permission.PROFILE_EDIT}
     ),
@@ -68,6 +72,12 @@ class Scope:
     def can(self, permission: Permission) -> bool:
         """True if the scope holds the permission."""
         return permission in self.permissions
+
+    def may_upload_for(self, department_id: int) -> bool:
+        """True if the scope may upload and see uploads of that department."""
+        if not self.can(Permission.UPLOADS_CREATE):
+            return False
+        return self.department_id is None or self.department_id == department_id
 
     def covers(self, path: str) -> bool:
         """True if an area (by path) lies inside the scope's subtree."""

@@ -83,10 +83,9 @@ def count(value: object) -> int | None:
         return value if value >= 0 else None
     if isinstance(value, float):
         return int(value) if value.is_integer() and value >= 0 else None
-    text = clean_text(value).replace(" ", "")
+    text = re.sub(r",0+$", "", clean_text(value).replace(" ", ""))
     if _INDONESIAN_THOUSANDS.match(text):
         text = text.replace(".", "")
-    text = re.sub(r",0+$", "", text)
     return int(text) if text.isdigit() and text.isascii() else None
 
 

@@ -33,6 +33,9 @@ DEFAULTS = {
     "LOGIN_LIMIT_ACCOUNT": "5/minute;20/hour",
     "LOGIN_LIMIT_ADDRESS": "100/hour",
     "ACTIVATION_VALID_DAYS": 30,
+    # Imports: indicator sets, and how long a dry run waits for its commit.
+    "INDICATOR_SETS": str(Path(__file__).resolve().parent.parent / "seed" / "indicator_sets.json"),
+    "IMPORT_TTL_HOURS": 24,
     # Hosts this app answers for (others get 400); the number of proxies in front of it.
     "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
     "PROXY_COUNT": 0,

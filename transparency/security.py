@@ -60,6 +60,7 @@ def account_links() -> dict[str, bool]:
     return {
         "accounts": scope.can(Permission.ACCOUNTS_VIEW),
         "audit": scope.can(Permission.AUDIT_READ),
+        "uploads": scope.can(Permission.UPLOADS_CREATE),
     }
 
 

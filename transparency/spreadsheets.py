@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from transparency.codes import clean_text
+from transparency.containers import DEFAULT_LIMITS, Limits, inspect
 from transparency.problems import Problem, UnreadableFile
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -28,14 +29,13 @@ class Sheet:
     rows: list[list]
 
 
-def read_sheets(data: bytes, filename: str) -> list[Sheet]:
-    """Read every sheet of an .xlsx/.xls workbook or a .csv file."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+    """Read every sheet of an .xlsx/.xls workbook or a .csv file, after the container
+    checks of ``containers.inspect`` (bombs, macros, DTDs …) have passed."""
+    container = inspect(data, filename, limits)
+    if container.kind in ("xlsx", "xls"):
         return _read_workbook(data)
-    if suffix == "csv":
-        return [Sheet(name=filename, visible=True, rows=_read_csv(data, filename))]
-    raise UnreadableFile(Problem("file.not_spreadsheet", params={"filename": filename}))
+    return [Sheet(name=filename, visible=True, rows=_read_csv(data, filename))]
 
 
 def _read_workbook(data: bytes) -> list[Sheet]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -62,6 +63,34 @@ class Upload(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     committed_at: datetime | None = timestamp_field(nullable=True)
     supersedes_id: int | None = Field(default=None, foreign_key="upload.id")
+    indicator_set: str = Field(default="", max_length=60)
+    mapping_applied: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    problems: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime | None = timestamp_field(nullable=True)
+
+
+class UploadFile(SQLModel, table=True):
+    """The uploaded bytes, only while the import is under way (dry run until commit or
+    cancel, a day at most); then deleted. Only the sha256 stays, on the upload."""
+
+    __tablename__ = "upload_file"
+
+    upload_id: int = Field(foreign_key="upload.id", primary_key=True)
+    content: bytes = Field(sa_type=LargeBinary)
+    expires_at: datetime = timestamp_field()
+
+
+class StagedFigure(SQLModel, table=True):
+    """A figure the dry run computed, waiting for the commit (not a figure yet)."""
+
+    __tablename__ = "staged_figure"
+    __table_args__ = (CheckConstraint("value >= 0", name="ck_staged_value"),)
+
+    upload_id: int = Field(foreign_key="upload.id", primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", primary_key=True)
+    area_id: int = Field(foreign_key="area.id", primary_key=True)
+    value: int
 
 
 class UploadIndicator(SQLModel, table=True):

@@ -1,0 +1,761 @@
+"""Container checks on uploads: every hostile file is generated here, none is committed.
+
+Battery rows UP-02, UP-03, UP-04, XML-01, XML-02 (the package side), XML-03 and SZ-02
+(sheets, lying counts). Each refusal asserts its exact code.
+"""
+
+import ast
+import io
+import itertools
+import re
+import struct
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from transparency import containers
+from transparency.containers import (
+    CHUNK,
+    DEFAULT_LIMITS,
+    LARGE_PART,
+    Limits,
+    assert_defused,
+    inspect,
+)
+from transparency.problems import UnreadableFile
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+MIB = 1024**2
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+# --- builders --------------------------------------------------------------------------
+
+
+def xlsx_bytes(mutate: Callable[[openpyxl.Workbook], None] | None = None) -> bytes:
+    """A small real workbook made by openpyxl in memory, changed by ``mutate`` first."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["KODE KELURAHAN", "RW", "RT", "JUMLAH"])
+    sheet.append(["35.78.07.1002", "001", "002", 12])
+    if mutate:
+        mutate(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def patch_zip(data: bytes, parts: dict) -> bytes:
+    """Rewrite or add parts (bytes, or an iterable of chunks streamed in); None removes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = {key.filename if isinstance(key, zipfile.ZipInfo) else key for key in parts}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in names:
+                target.writestr(info, source.read(info))
+        for key, content in parts.items():
+            if content is None:
+                continue
+            if isinstance(content, bytes):
+                target.writestr(key, content)
+            else:
+                with target.open(key, "w") as stream:
+                    for chunk in content:
+                        stream.write(chunk)
+    return out.getvalue()
+
+
+def part(data: bytes, name: str) -> bytes:
+    """One part's bytes from an archive."""
+    return zipfile.ZipFile(io.BytesIO(data)).read(name)
+
+
+def deflate(chunks: Iterable[bytes]) -> bytes:
+    """Raw deflate, as stored in a ZIP entry."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return b"".join(compressor.compress(chunk) for chunk in chunks) + compressor.flush()
+
+
+def spaces(megabytes: int) -> Iterable[bytes]:
+    """So many MiB of spaces, one MiB at a time."""
+    block = b" " * MIB
+    return itertools.repeat(block, megabytes)
+
+
+@dataclass
+class Raw:
+    """One entry for ``raw_zip``: stored bytes and whatever headers we care to forge."""
+
+    name: bytes
+    plain: bytes  # the uncompressed content the CRC is computed over
+    payload: bytes | None = None  # bytes as stored; default: deflate(plain)
+    method: int = zipfile.ZIP_DEFLATED
+    size: int | None = None  # declared uncompressed size; default len(plain)
+    crc: int | None = None
+    external_attr: int = 0
+    flags: int = 0
+
+    def stored(self) -> bytes:
+        """The bytes written after the local header."""
+        if self.payload is not None:
+            return self.payload
+        return deflate([self.plain]) if self.method == zipfile.ZIP_DEFLATED else self.plain
+
+    def fields(self) -> tuple:
+        """flags, method, time, date, crc, compressed and declared size."""
+        crc = zlib.crc32(self.plain) if self.crc is None else self.crc
+        size = len(self.plain) if self.size is None else self.size
+        return (self.flags, self.method, 0, 0x21, crc, len(self.stored()), size)
+
+
+def raw_zip(entries: list[Raw], offsets: dict[int, int] | None = None, gap: bytes = b"") -> bytes:
+    """An archive written byte by byte: forged sizes, modes, offsets, bytes between entries."""
+    out, places = bytearray(), []
+    for index, entry in enumerate(entries):
+        if index:
+            out += gap
+        places.append(len(out))
+        out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, *entry.fields(), len(entry.name), 0)
+        out += entry.name + entry.stored()
+    start = len(out)
+    for index, entry in enumerate(entries):
+        offset = (offsets or {}).get(index, places[index])
+        out += struct.pack(
+            "<4s6H3L5H2L",
+            b"PK\x01\x02",
+            0x0314,
+            20,
+            *entry.fields(),
+            len(entry.name),
+            0,
+            0,
+            0,
+            0,
+            entry.external_attr,
+            offset,
+        )
+        out += entry.name
+    count = len(entries)
+    out += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(out) - start, start, 0)
+    return bytes(out)
+
+
+def raw_entries(data: bytes) -> list[Raw]:
+    """The entries of a real archive, ready to be forged."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return [Raw(info.filename.encode(), archive.read(info)) for info in archive.infolist()]
+
+
+def refused(data: bytes, filename: str = "data.xlsx", limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """The code and params ``inspect`` refuses the bytes with."""
+    with pytest.raises(UnreadableFile) as caught:
+        inspect(data, filename, limits)
+    return caught.value.problem.code, caught.value.problem.params
+
+
+def code_of(data: bytes, filename: str = "data.xlsx", limits: Limits = DEFAULT_LIMITS) -> str:
+    """Just the code."""
+    return refused(data, filename, limits)[0]
+
+
+@pytest.fixture(scope="module")
+def good() -> bytes:
+    """An ordinary openpyxl workbook."""
+    return xlsx_bytes()
+
+
+# --- good files ----------------------------------------------------------------------------
+
+
+def test_openpyxl_workbook_is_accepted(good):
+    container = inspect(good, "data.xlsx")
+    assert container.kind == "xlsx"
+    assert container.parts == len(zipfile.ZipFile(io.BytesIO(good)).infolist())
+    assert container.uncompressed == sum(
+        info.file_size for info in zipfile.ZipFile(io.BytesIO(good)).infolist()
+    )
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.xlsx")), ids=lambda p: p.name)
+def test_sample_workbooks_are_accepted(path):
+    assert inspect(path.read_bytes(), path.name).kind == "xlsx"
+
+
+def test_sample_csv_is_accepted():
+    path = SAMPLES / "register_rt_rw_2026.csv"
+    data = path.read_bytes()
+    assert inspect(data, path.name) == containers.Container("csv", 1, len(data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"KODE;RW;RT\n35.78.07.1002;001;002\n",
+        "\ufeffKELURAHAN,RW\nGenteng,001\n".encode(),
+        "KELURAHAN,CATATAN\nGenteng,caf\xe9 \u2013 ok\n".encode("cp1252"),
+        b"<5 TAHUN,>60 TAHUN\n3,4\n",  # a header starting with "<" is not a web page
+    ],
+    ids=["semicolons", "utf8-bom", "cp1252", "less-than-header"],
+)
+def test_csv_text_is_accepted(data):
+    assert inspect(data, "Data.CSV").kind == "csv"
+
+
+def test_fifty_sheets_are_accepted():
+    def add_sheets(workbook):
+        for number in range(49):
+            workbook.create_sheet(f"S{number}")
+
+    assert inspect(xlsx_bytes(add_sheets), "data.xlsx").kind == "xlsx"
+
+
+def test_legacy_xls_header_is_accepted_as_xls():
+    data = OLE + bytes(500) + "Workbook".encode("utf-16-le") + bytes(500)
+    assert inspect(data, "lama.xls") == containers.Container("xls", 1, len(data))
+
+
+# --- size and disguise (UP-01 inside the container, UP-03) ---------------------------------
+
+
+@pytest.mark.parametrize("filename", ["data.xlsx", "data.csv", "data.xls"])
+def test_zero_bytes_is_empty(filename):
+    assert refused(b"", filename) == ("file.empty", {})
+
+
+def test_one_byte_over_the_limit_is_too_large():
+    assert refused(b"a,b\n" * 250 + b"x", "data.csv", Limits(max_bytes=1000)) == (
+        "file.too_large",
+        {"limit": 1000, "size": 1001},
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(20),
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(48),
+        b"KODE,RW,RT\n35.78.07.1002,001,002\n",  # a CSV renamed .xlsx
+        b"just some words in a text file\n",
+    ],
+    ids=["pdf", "png", "exe", "csv-renamed-xlsx", "text"],
+)
+def test_disguised_files_are_not_spreadsheets(data):
+    assert refused(data, "laporan.xlsx") == ("file.not_spreadsheet", {"filename": "laporan.xlsx"})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html><body><table><tr><td>RW</td></tr></table></body></html>",
+        b"\xef\xbb\xbf \r\n<!DOCTYPE html><html><table></table></html>",
+        "\ufeff<html><table></table></html>".encode("utf-16-le"),
+        b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>',
+    ],
+    ids=["html", "bom-and-whitespace", "utf16-html", "xml-spreadsheet-2003"],
+)
+def test_web_page_saved_as_xls_is_an_html_table(data):
+    assert code_of(data, "laporan.xls") == "file.html_table"
+
+
+def test_html_named_csv_is_an_html_table():
+    assert code_of(b"  <table><tr><td>1</td></tr></table>", "data.csv") == "file.html_table"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"a,b\n1,\x002\n", b"KODE,RW\n\x81\x8d\x8f\x90\x9d,001\n"],
+    ids=["nul-byte", "not-text"],
+)
+def test_binary_named_csv_is_not_a_spreadsheet(data):
+    assert code_of(data, "data.csv") == "file.not_spreadsheet"
+
+
+def test_encrypted_ooxml_in_ole_is_encrypted():
+    data = OLE + bytes(1000) + "EncryptionInfo".encode("utf-16-le") + bytes(100)
+    data += "EncryptedPackage".encode("utf-16-le") + bytes(1000)
+    assert refused(data, "rahasia.xlsx") == ("file.encrypted", {})
+
+
+def test_word_document_in_ole_is_not_a_spreadsheet():
+    data = OLE + bytes(500) + "WordDocument".encode("utf-16-le") + bytes(500)
+    assert code_of(data, "surat.xls") == "file.not_spreadsheet"
+
+
+def test_truncated_zip_is_damaged(good):
+    assert code_of(good[: len(good) // 2]) == "file.damaged"
+    assert code_of(b"PK\x03\x04" + bytes(100)) == "file.damaged"
+
+
+def test_bad_crc_is_damaged(good):
+    entries = raw_entries(good)
+    entries[0].crc = (zlib.crc32(entries[0].plain) + 1) & 0xFFFFFFFF
+    assert code_of(raw_zip(entries)) == "file.damaged"
+
+
+def test_raw_builder_makes_acceptable_packages(good):
+    assert inspect(raw_zip(raw_entries(good)), "data.xlsx").kind == "xlsx"
+
+
+def test_zip_that_is_not_a_workbook_is_not_a_spreadsheet(good):
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("readme.txt", "halo")
+    assert code_of(plain.getvalue()) == "file.not_spreadsheet"
+    empty = io.BytesIO()
+    zipfile.ZipFile(empty, "w").close()
+    assert empty.getvalue().startswith(b"PK\x05\x06")
+    assert code_of(empty.getvalue()) == "file.not_spreadsheet"
+    assert code_of(patch_zip(good, {"xl/workbook.xml": None})) == "file.not_spreadsheet"
+    assert code_of(patch_zip(good, {"[Content_Types].xml": None})) == "file.not_spreadsheet"
+
+
+def test_ods_is_named():
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
+    assert refused(ods.getvalue(), "data.xlsx") == ("file.ods", {})
+
+
+def test_xlsb_is_named(good):
+    xlsb = patch_zip(good, {"xl/workbook.xml": None, "xl/workbook.bin": b"\x83\x01\x00"})
+    assert refused(xlsb, "data.xlsb") == ("file.xlsb", {})
+
+
+# --- zip bombs (UP-02) -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ratio_bomb() -> bytes:
+    """A sheet of 50 MiB of spaces, deflated to about 50 KB."""
+    return patch_zip(xlsx_bytes(), {SHEET: spaces(50)})
+
+
+def test_ratio_bomb_expands_too_much_and_stops_early(ratio_bomb):
+    assert len(ratio_bomb) < 200_000
+    code, params = refused(ratio_bomb)
+    assert code == "file.expands_too_much"
+    assert params["part"] == SHEET
+    assert params["ratio"] >= 200
+    # reading stops once 200 x the part's compressed size is passed: ~10 MiB, not 50
+    compressed = zipfile.ZipFile(io.BytesIO(ratio_bomb)).getinfo(SHEET).compress_size
+    assert LARGE_PART < 200 * compressed < params["read"] <= 200 * compressed + CHUNK + 64 * 1024
+    assert params["read"] < 12 * MIB
+
+
+def test_total_size_bomb_over_many_parts_stops_at_the_cap(good):
+    parts = {f"xl/worksheets/sheet{n}.xml": b" " * (512 * 1024) for n in range(2, 12)}
+    limits = Limits(max_uncompressed=2 * MIB)
+    code, params = refused(patch_zip(good, parts), limits=limits)
+    assert code == "file.expands_too_much"
+    assert 2 * MIB < params["read"] <= 2 * MIB + CHUNK
+
+
+def _forged_size_bomb(megabytes: int) -> bytes:
+    entries = raw_entries(xlsx_bytes())
+    big = Raw(b"xl/worksheets/sheet2.xml", b"", payload=deflate(spaces(megabytes)), size=100)
+    big.crc = 0  # the CRC cannot be checked before the cap; what matters is where reading stops
+    return raw_zip([*entries, big])
+
+
+def test_forged_small_size_does_not_stop_the_counter_before_the_cap(monkeypatch):
+    decompressed = []
+    real_read = zipfile.ZipExtFile.read
+
+    def spy(self, n=-1):
+        data = real_read(self, n)
+        decompressed.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    cap = 1 * MIB
+    code, params = refused(_forged_size_bomb(20), limits=Limits(max_uncompressed=cap))
+    assert code == "file.expands_too_much"
+    assert params["part"] == "xl/worksheets/sheet2.xml"
+    assert cap < params["read"] <= cap + CHUNK
+    assert sum(decompressed) <= cap + CHUNK  # the library was not asked for more either
+
+
+def test_forged_small_size_under_the_cap_is_damaged():
+    entries = raw_entries(xlsx_bytes())
+    text = b"<x>" + b"0123456789" * 30_000 + b"</x>"
+    entries.append(Raw(b"xl/worksheets/sheet2.xml", text, size=100))
+    code, params = refused(raw_zip(entries))
+    assert code == "file.damaged"
+    assert "differs from its header" in params["detail"]
+
+
+def test_forged_small_size_with_a_matching_crc_is_damaged():
+    entries = raw_entries(xlsx_bytes())
+    text = b"<x>" + b"abcdefghij" * 30_000 + b"</x>"
+    entries.append(Raw(b"xl/worksheets/sheet2.xml", text, size=100, crc=zlib.crc32(text[:100])))
+    assert code_of(raw_zip(entries)) == "file.damaged"
+
+
+@pytest.mark.parametrize(("count", "limit"), [(600, 500), (10_000, None)])
+def test_many_tiny_entries_are_too_many_parts(good, count, limit):
+    buffer = io.BytesIO(good)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        for number in range(count):
+            archive.writestr(f"xl/media/p{number}.bin", b"")
+    limits = Limits(max_entries=limit) if limit else Limits()
+    code, params = refused(buffer.getvalue(), limits=limits)
+    assert code == "file.too_many_parts"
+    assert params["limit"] == (limit or 500)
+    assert params["count"] > params["limit"]
+
+
+def test_quoted_overlap_entries_are_damaged(good):
+    inner = Raw(b"xl/media/b.bin", b" " * 100_000)
+    inner_bytes = (
+        struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, *inner.fields(), len(inner.name), 0)
+        + inner.name
+        + inner.stored()
+    )
+    outer = Raw(b"xl/media/a.bin", inner_bytes, method=zipfile.ZIP_STORED)
+    entries = [*raw_entries(good), outer, inner]
+    body = raw_zip(entries)
+    # the inner entry's directory record points into the outer entry's data
+    quoted = body.index(b"xl/media/a.bin") + len(b"xl/media/a.bin")
+    code, params = refused(raw_zip(entries, offsets={len(entries) - 1: quoted}))
+    assert code == "file.damaged"
+    assert "overlapping" in params["detail"]
+
+
+def test_bytes_hidden_between_entries_are_damaged(good):
+    hidden = b"PK\x03\x04" + bytes(26) + b"secret" * 4
+    code, params = refused(raw_zip(raw_entries(good), gap=hidden))
+    assert code == "file.damaged"
+    assert "hidden" in params["detail"]
+
+
+def test_duplicate_part_names_are_damaged(good):
+    twice = patch_zip(good, {"XL/Workbook.xml": part(good, "xl/workbook.xml")})
+    assert code_of(twice) == "file.damaged"
+
+
+def test_unusual_compression_is_damaged(good):
+    buffer = io.BytesIO(good)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("xl/media/x.bin", b"x" * 1000, compress_type=zipfile.ZIP_BZIP2)
+    assert code_of(buffer.getvalue()) == "file.damaged"
+
+
+def test_encrypted_zip_entry_is_encrypted(good):
+    entries = raw_entries(good)
+    entries[0].flags = 0x01
+    assert code_of(raw_zip(entries)) == "file.encrypted"
+
+
+# --- names and active content (UP-04) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["../../x", "/etc/x", "xl/../../x.xml", "xl\\worksheets\\x.xml", "C:/x.xml"]
+)
+def test_escaping_part_names_are_refused(good, name):
+    assert code_of(patch_zip(good, {name: b"<x/>"})) == "file.bad_part_name"
+
+
+def test_nul_in_a_part_name_is_refused(good):
+    entries = [*raw_entries(good), Raw(b"xl/media/a\x00.png", b"x")]
+    assert code_of(raw_zip(entries)) == "file.bad_part_name"
+
+
+def test_symlink_entry_is_refused(good):
+    link = zipfile.ZipInfo("xl/worksheets/sheet2.xml")
+    link.create_system = 3
+    link.external_attr = (0o120777 << 16) | 0x20
+    code, params = refused(patch_zip(good, {link: b"/etc/passwd"}))
+    assert (code, params) == ("file.bad_part_name", {"part": "xl/worksheets/sheet2.xml"})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "xl/vbaProject.bin",
+        "xl/vbaProjectSignature.bin",
+        "xl/activeX/activeX1.xml",
+        "xl/activeX/activeX1.bin",
+        "xl/embeddings/oleObject1.bin",
+        "xl/embeddings/Microsoft_Excel_Worksheet.xlsx",
+        "xl/externalLinks/externalLink1.xml",
+        "xl/connections.xml",
+        "customUI/customUI14.xml",
+        "xl/media/archive.zip",
+    ],
+)
+def test_active_or_foreign_parts_are_refused(good, name):
+    assert refused(patch_zip(good, {name: b"<x/>"})) == ("file.active_content", {"part": name})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"PK\x03\x04" + bytes(40), OLE + bytes(100)],
+    ids=["zip-as-png", "ole-as-png"],
+)
+def test_nested_package_under_an_innocent_name_is_refused(good, content):
+    data = patch_zip(good, {"xl/media/image1.png": content})
+    assert refused(data) == ("file.active_content", {"part": "xl/media/image1.png"})
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        "application/vnd.ms-office.vbaProject",
+    ],
+)
+def test_macro_content_type_is_refused(good, content_type):
+    types = part(good, "[Content_Types].xml").decode()
+    types = types.replace(
+        "</Types>", f'<Default Extension="bin" ContentType="{content_type}"/></Types>'
+    )
+    data = patch_zip(good, {"[Content_Types].xml": types.encode()})
+    assert refused(data) == ("file.active_content", {"part": "[Content_Types].xml"})
+
+
+def test_macro_content_type_in_utf16_is_refused(good):
+    types = (
+        part(good, "[Content_Types].xml")
+        .decode()
+        .replace("spreadsheetml.sheet.main+xml", "ms-excel.sheet.macroEnabled.main+xml")
+    )
+    data = patch_zip(good, {"[Content_Types].xml": b"\xff\xfe" + types.encode("utf-16-le")})
+    assert code_of(data) == "file.active_content"
+
+
+# --- DTDs and encodings (XML-01, XML-02) -----------------------------------------------------
+
+
+def _billion_laughs() -> str:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+    ]
+    return "<!DOCTYPE lolz [" + "".join(entities) + "]>"
+
+
+DTDS = {
+    "billion-laughs": _billion_laughs(),
+    "quadratic": '<!DOCTYPE q [<!ENTITY a "' + "a" * 50_000 + '">]>',
+    "xxe-file": '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
+    "xxe-http": '<!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:9/">]>',
+}
+XML_PARTS = [
+    SHEET,
+    "xl/sharedStrings.xml",
+    "xl/workbook.xml",
+    "_rels/.rels",
+    "[Content_Types].xml",
+]
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def inject(original: bytes, dtd: str, encoding: str) -> bytes:
+    """The part with a declaration and the DTD in front, in UTF-8 or UTF-16LE with BOM."""
+    body = _DECLARATION.sub("", original.decode("utf-8-sig"))
+    label = "UTF-8" if encoding == "utf-8" else "UTF-16"
+    text = f'<?xml version="1.0" encoding="{label}"?>\n{dtd}\n{body}'
+    return text.encode() if encoding == "utf-8" else b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """The workbook with a sharedStrings part, as Excel writes one."""
+    sst = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        'uniqueCount="1"><si><t>Genteng</t></si></sst>'
+    )
+    return patch_zip(data, {"xl/sharedStrings.xml": sst.encode()})
+
+
+@pytest.fixture(scope="module")
+def with_strings() -> bytes:
+    """A good workbook that also has xl/sharedStrings.xml."""
+    return _with_shared_strings(xlsx_bytes())
+
+
+def test_workbook_with_shared_strings_is_accepted(with_strings):
+    assert inspect(with_strings, "data.xlsx").kind == "xlsx"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16le-bom"])
+@pytest.mark.parametrize("dtd", list(DTDS), ids=list(DTDS))
+@pytest.mark.parametrize("name", XML_PARTS)
+def test_dtd_in_any_part_and_encoding_is_refused(with_strings, name, dtd, encoding):
+    hostile = inject(part(with_strings, name), DTDS[dtd], encoding)
+    assert refused(patch_zip(with_strings, {name: hostile})) == ("file.xml_dtd", {"part": name})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<!doctype x [<!entity a "b">]><worksheet/>',  # lower case, for lenient parsers
+        '<!ENTITY a "b"><worksheet/>',  # an entity without a DOCTYPE
+    ],
+)
+def test_dtd_spellings_are_refused(good, text):
+    assert code_of(patch_zip(good, {SHEET: text.encode()})) == "file.xml_dtd"
+
+
+def test_utf16_big_endian_without_bom_is_scanned(good):
+    text = '<?xml version="1.0" encoding="UTF-16BE"?><!DOCTYPE x><worksheet/>'
+    assert code_of(patch_zip(good, {SHEET: text.encode("utf-16-be")})) == "file.xml_dtd"
+
+
+@pytest.mark.parametrize("encoding", ["UTF-7", "ISO-8859-1", "windows-1252", "EBCDIC-CP-US"])
+def test_other_declared_encodings_are_refused(good, encoding):
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        "+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY a +ACI-b+ACI-+AD4-+AF0-+AD4-<worksheet/>"
+    )
+    code, params = refused(patch_zip(good, {SHEET: text.encode("ascii")}))
+    assert (code, params) == ("file.xml_dtd", {"part": SHEET, "encoding": encoding})
+
+
+@pytest.mark.parametrize("codec", ["utf-32", "cp500"])
+def test_encodings_the_scan_cannot_read_are_refused(good, codec):
+    text = '<?xml version="1.0"?><worksheet/>'
+    assert code_of(patch_zip(good, {SHEET: text.encode(codec)})) == "file.xml_dtd"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "split"),
+    [("utf-8", 1), ("utf-8", 4), ("utf-8", 8), ("utf-16-le", 2), ("utf-16-le", 10)],
+)
+def test_doctype_split_across_a_chunk_boundary_is_refused(good, encoding, split):
+    width = 2 if encoding == "utf-16-le" else 1
+    marker = "<!DOCTYPE x>".encode(encoding)
+    declaration = '<?xml version="1.0"?>'.encode(encoding)
+    padding = b" \x00" if width == 2 else b" "
+    count = (CHUNK - split - len(declaration)) // width
+    text = declaration + padding * count + marker + "<worksheet/>".encode(encoding)
+    assert text.index(marker) == CHUNK - split  # the marker starts `split` bytes before the end
+    assert code_of(patch_zip(good, {SHEET: text})) == "file.xml_dtd"
+
+
+def test_dtd_in_a_part_not_named_xml_is_refused(good):
+    data = patch_zip(good, {"xl/worksheets/sheet2.dat": b"<!DOCTYPE x><worksheet/>"})
+    assert code_of(data) == "file.xml_dtd"
+
+
+# --- sheets and lying counts (SZ-02) -------------------------------------------------------
+
+
+def _add_sheets(count: int) -> Callable[[openpyxl.Workbook], None]:
+    def mutate(workbook):
+        for number in range(count):
+            workbook.create_sheet(f"S{number}")
+
+    return mutate
+
+
+def test_fifty_one_sheets_are_too_many():
+    assert refused(xlsx_bytes(_add_sheets(50))) == (
+        "file.too_many_sheets",
+        {"limit": 50, "count": 51},
+    )
+
+
+def test_sheets_are_counted_in_utf16_and_with_a_prefix():
+    data = xlsx_bytes(_add_sheets(50))
+    workbook = part(data, "xl/workbook.xml").decode()
+    assert code_of(
+        patch_zip(data, {"xl/workbook.xml": b"\xff\xfe" + workbook.encode("utf-16-le")})
+    ) == ("file.too_many_sheets")
+    prefixed = re.sub(r"<(/?)(\w+)", r"<\1x:\2", workbook).replace('xmlns="', 'xmlns:x="')
+    assert code_of(patch_zip(data, {"xl/workbook.xml": prefixed.encode()})) == (
+        "file.too_many_sheets"
+    )
+
+
+def test_sheet_limit_is_configurable(good):
+    assert refused(good, limits=Limits(max_sheets=0)) == (
+        "file.too_many_sheets",
+        {"limit": 0, "count": 1},
+    )
+
+
+def _strings(items: int, declared: int, padding: int = 0) -> bytes:
+    head = '<?xml version="1.0" encoding="UTF-8"?>' + " " * padding
+    return (
+        head
+        + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        + f'uniqueCount="{declared}">'
+        + "".join(f"<si><t>{number}</t></si>" for number in range(items))
+        + "</sst>"
+    ).encode()
+
+
+def test_lying_unique_count_is_damaged(with_strings):
+    data = patch_zip(with_strings, {"xl/sharedStrings.xml": _strings(3, 4294967295)})
+    code, params = refused(data)
+    assert code == "file.damaged"
+    assert "4294967295" in params["detail"]
+
+
+def test_lying_unique_count_split_across_chunks_is_damaged(with_strings):
+    sst = _strings(3, 4294967295, padding=CHUNK - 60)
+    assert sst.index(b"<sst") < CHUNK < sst.index(b"4294967295")
+    data = patch_zip(with_strings, {"xl/sharedStrings.xml": sst})
+    assert code_of(data) == "file.damaged"
+
+
+def test_true_large_unique_count_is_accepted_and_counted_across_chunks(with_strings):
+    honest = patch_zip(with_strings, {"xl/sharedStrings.xml": _strings(150_000, 150_000)})
+    assert inspect(honest, "data.xlsx").kind == "xlsx"
+    lying = patch_zip(with_strings, {"xl/sharedStrings.xml": _strings(150_000, 150_001)})
+    assert code_of(lying) == "file.damaged"
+
+
+# --- the module itself and the startup check (XML-03) ----------------------------------------
+
+
+def test_module_uses_no_spreadsheet_library_or_web_layer():
+    tree = ast.parse(Path(containers.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported - {"transparency"} <= sys.stdlib_module_names
+    assert not imported & {"openpyxl", "pandas", "python_calamine", "flask", "sqlmodel"}
+
+
+def test_assert_defused_passes_normally(monkeypatch):
+    monkeypatch.delenv("OPENPYXL_DEFUSEDXML", raising=False)
+    assert_defused()
+    monkeypatch.setenv("OPENPYXL_DEFUSEDXML", "True")
+    assert_defused()
+
+
+@pytest.mark.parametrize("value", ["False", "0", "false", "", "no"])
+def test_assert_defused_refuses_a_switched_off_defusedxml(monkeypatch, value):
+    monkeypatch.setenv("OPENPYXL_DEFUSEDXML", value)
+    with pytest.raises(RuntimeError, match="OPENPYXL_DEFUSEDXML"):
+        assert_defused()
+
+
+def test_assert_defused_refuses_a_missing_defusedxml(monkeypatch):
+    monkeypatch.delenv("OPENPYXL_DEFUSEDXML", raising=False)
+    monkeypatch.setitem(sys.modules, "defusedxml", None)
+    with pytest.raises(RuntimeError, match="defusedxml"):
+        assert_defused()
+
+
+def test_openpyxl_in_this_process_parses_with_defusedxml():
+    import defusedxml.ElementTree
+    import openpyxl.xml.functions
+
+    assert openpyxl.xml.functions.iterparse is defusedxml.ElementTree.iterparse

@@ -1,0 +1,800 @@
+"""The pure import pipeline (``transparency.importing``): small sheets built here, a
+hand-made area index, and the exact rows, columns and values of every outcome."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from transparency.importing import AreaIndex, Change, Mapping, plan, run, suggest_mapping
+from transparency.indicator_sets import load_indicator_sets
+from transparency.problems import Problem
+from transparency.spreadsheets import Sheet
+
+SEED = Path(__file__).resolve().parent.parent / "seed"
+SETS = load_indicator_sets(SEED / "indicator_sets.json")
+DINSOS = SETS["dinsos_gamis_pramis"]  # household shape
+DISPENDIK = SETS["dispendik_anak_sekolah"]  # RT shape, five indicator columns
+STUNTING = SETS["dinkes_stunting"]  # RT shape, one indicator column
+
+WONOREJO_R = "35.78.03.1005"  # Wonorejo in kecamatan Rungkut
+WONOREJO_T = "35.78.05.1005"  # Wonorejo in kecamatan Tegalsari
+GENTENG = "35.78.07.1002"
+TANJUNG_PERAK = "35.78.12.1006"  # old names Perak Utara, Perak Timur
+
+RT_IDS = {
+    f"{WONOREJO_R}.001.001": 1,
+    f"{WONOREJO_R}.001.002": 2,
+    f"{WONOREJO_R}.002.001": 3,
+    f"{WONOREJO_T}.001.001": 11,
+    f"{WONOREJO_T}.001.002": 12,
+    f"{GENTENG}.001.001": 21,
+    f"{GENTENG}.002.001": 22,
+    f"{GENTENG}.009.007": 23,
+    f"{TANJUNG_PERAK}.001.001": 31,
+    f"{TANJUNG_PERAK}.001.002": 32,
+}
+INDEX = AreaIndex(
+    kelurahan={
+        WONOREJO_R: "RUNGKUT",
+        WONOREJO_T: "TEGALSARI",
+        GENTENG: "GENTENG",
+        TANJUNG_PERAK: "PABEANCANTIAN",
+    },
+    kelurahan_by_name={
+        "WONOREJO": (WONOREJO_R, WONOREJO_T),
+        "GENTENG": (GENTENG,),
+        "TANJUNGPERAK": (TANJUNG_PERAK,),
+        "PERAKUTARA": (TANJUNG_PERAK,),
+        "PERAKTIMUR": (TANJUNG_PERAK,),
+    },
+    rt_ids=RT_IDS,
+    rts_by_kelurahan={
+        WONOREJO_R: (1, 2, 3),
+        WONOREJO_T: (11, 12),
+        GENTENG: (21, 22, 23),
+        TANJUNG_PERAK: (31, 32),
+    },
+)
+
+STUNTING_HEADER = ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"]
+FAMILY_HEADER = [
+    "NO",
+    "NO KK",
+    "NIK",
+    "NAMA KEPALA KELUARGA",
+    "RT",
+    "RW",
+    "KELURAHAN",
+    "KECAMATAN",
+    "JUMLAH ANGGOTA",
+    "KATEGORI",
+]
+KK = [f"35780712{n:08d}" for n in range(1, 40)]  # invented 16-digit family card numbers
+
+
+def sheet(rows: list[list], name: str = "Data", visible: bool = True) -> Sheet:
+    return Sheet(name=name, visible=visible, rows=rows)
+
+
+def read(rows: list[list], iset, name: str = "Data"):
+    """Suggest the mapping of a one-sheet workbook and run it; the mapping must be found."""
+    data = sheet(rows, name)
+    mapping, problems = suggest_mapping([data], iset)
+    assert problems == []
+    return mapping, run(data, mapping, iset, INDEX)
+
+
+def stunting(rows: list[list]) -> list[list]:
+    """A Dinkes-like RT file: a title row, a blank row, the header on Excel row 3."""
+    return [["BALITA STUNTING PER RT - OKTOBER 2026"], [""], STUNTING_HEADER, *rows]
+
+
+def family(n, rt, rw, kelurahan, kecamatan, members, category, kk=None) -> list:
+    """One row of a Dinsos-like family list."""
+    return [
+        float(n),
+        KK[n] if kk is None else kk,
+        f"35780799{n:08d}",
+        f"WARGA {n}",
+        rt,
+        rw,
+        kelurahan,
+        kecamatan,
+        members,
+        category,
+    ]
+
+
+def families(rows: list[list]) -> list[list]:
+    """A family list: the header on Excel row 1, families from row 2."""
+    return [FAMILY_HEADER, *rows]
+
+
+def family_values(rt_id: int, gamis: int, pramis: int, jiwa: int) -> dict:
+    return {
+        (rt_id, "kk_gamis"): gamis,
+        (rt_id, "kk_pramis"): pramis,
+        (rt_id, "jiwa_gamis"): jiwa,
+    }
+
+
+def problem(code, row, column, value, sheet_name="Data", severity="error", **params) -> Problem:
+    return Problem(
+        code,
+        row=row,
+        column=column,
+        value=value,
+        sheet=sheet_name,
+        params=params,
+        severity=severity,
+    )
+
+
+# --- locating the header --------------------------------------------------------------
+
+
+def test_header_is_found_below_title_rows_and_a_blank_row():
+    rows = [
+        ["DATA BALITA STUNTING PER RT", "", "", ""],
+        ["Dinas Kesehatan Kota Surabaya - Oktober 2026", "", "", ""],
+        ["", "", "", ""],
+        STUNTING_HEADER,
+        [GENTENG, "001", "001", 4.0],
+    ]
+    mapping, outcome = read(rows, STUNTING)
+    assert mapping == Mapping(
+        sheet="Data",
+        header_row=4,
+        columns={"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
+        values={},
+        headers={
+            "kelurahan_code": "KODE KELURAHAN",
+            "rw": "RW",
+            "rt": "RT",
+            "balita_stunting": "BALITA STUNTING",
+        },
+        ignored=[],
+    )
+    assert outcome.values == {(21, "balita_stunting"): 4}
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.problems) == (1, 0, [])
+
+
+def test_the_visible_sheet_with_the_header_is_chosen_hidden_sheets_are_never_read():
+    notes = sheet([["Petunjuk pengisian"], ["Isi satu baris per RT."]], name="Petunjuk")
+    hidden = sheet([STUNTING_HEADER, [GENTENG, "001", "001", 99.0]], name="Lama", visible=False)
+    data = sheet(stunting([[GENTENG, "001", "001", 4.0]]), name="Rekap")
+    mapping, problems = suggest_mapping([notes, hidden, data], STUNTING)
+    assert problems == []
+    assert (mapping.sheet, mapping.header_row) == ("Rekap", 3)
+
+
+def test_header_aliases_nomor_kk_kel_kode_kelurahan_and_rt_rw():
+    rows = [
+        ["No", "NOMOR KK", "KODE KELURAHAN", "KEL.", "RT/RW", "STATUS", "JML JIWA"],
+        [1.0, KK[1], "", "Kel. Genteng", "RT.001/RW.002", "Gamis", 4.0],
+    ]
+    mapping, outcome = read(rows, DINSOS)
+    assert mapping.header_row == 1
+    assert mapping.columns == {
+        "household_id": 1,
+        "kelurahan_code": 2,
+        "kelurahan": 3,
+        "rt_rw": 4,
+        "rt": 4,
+        "category": 5,
+        "members": 6,
+    }
+    assert mapping.headers == {
+        "household_id": "NOMOR KK",
+        "kelurahan_code": "KODE KELURAHAN",
+        "kelurahan": "KEL.",
+        "rt_rw": "RT/RW",
+        "rt": "RT/RW",
+        "category": "STATUS",
+        "members": "JML JIWA",
+    }
+    assert mapping.ignored == ["No"]
+    assert mapping.values == {"GAMIS": "GAMIS"}
+    assert outcome.problems == []
+    assert outcome.values == {
+        **family_values(21, 0, 0, 0),
+        **family_values(22, 1, 0, 4),  # RT 001 / RW 002 of Genteng
+        **family_values(23, 0, 0, 0),
+    }
+
+
+def test_missing_required_columns_are_named():
+    rows = [["KELURAHAN", "RW", "RT", "JUMLAH ANGGOTA"], ["Genteng", "1", "1", 3.0]]
+    mapping, problems = suggest_mapping([sheet(rows)], DINSOS)
+    assert mapping is None
+    assert problems == [
+        Problem("import.missing_column", row=1, sheet="Data", params={"field": "household_id"}),
+        Problem("import.missing_column", row=1, sheet="Data", params={"field": "category"}),
+    ]
+
+
+def test_an_rt_file_with_other_column_names_and_a_total_row():
+    rows = [
+        ["REKAP ANAK USIA SEKOLAH", "", "", "", "", "", "", ""],
+        ["KD KEL", "NO RW", "NO RT", "USIA SD", "JML ANAK SMP", "ANAK SMA", "ATS", "SINAU BARENG"],
+        ["3578071002", "001", "001", 31.0, 15.0, 15.0, 0.0, 4.0],
+        ["3578071002", "002", "001", 23.0, 12.0, 11.0, 6.0, 4.0],
+        ["TOTAL", "", "", 54.0, 27.0, 26.0, 6.0, 9.0],
+    ]
+    mapping, outcome = read(rows, DISPENDIK)
+    assert mapping.header_row == 2
+    assert mapping.columns == {
+        "kelurahan_code": 0,
+        "rw": 1,
+        "rt": 2,
+        "anak_sd": 3,
+        "anak_smp": 4,
+        "anak_sma": 5,
+        "anak_tidak_sekolah": 6,
+        "peserta_sinau_bareng": 7,
+    }
+    assert outcome.values == {
+        (21, "anak_sd"): 31,
+        (21, "anak_smp"): 15,
+        (21, "anak_sma"): 15,
+        (21, "anak_tidak_sekolah"): 0,
+        (21, "peserta_sinau_bareng"): 4,
+        (22, "anak_sd"): 23,
+        (22, "anak_smp"): 12,
+        (22, "anak_sma"): 11,
+        (22, "anak_tidak_sekolah"): 6,
+        (22, "peserta_sinau_bareng"): 4,
+    }
+    assert outcome.problems == [
+        problem("import.total_mismatch", 5, "H", "9", severity="warning", stated=9, computed=8)
+    ]
+
+
+# --- RT and RW numbers ----------------------------------------------------------------
+
+
+def test_rt_written_as_1_01_001_and_rt_01_in_one_column_is_the_same_rt():
+    rows = families(
+        [
+            family(1, 1.0, "1", "GENTENG", "GENTENG", 2.0, "GAMIS"),
+            family(2, "01", "01", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+            family(3, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            family(4, "RT 01", "RW. 1", "GENTENG", "GENTENG", 5.0, "PRAMIS"),
+            family(5, "RT 7", "RW 09", "GENTENG", "GENTENG", 1.0, "PRAMIS"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == []
+    assert outcome.values == {
+        **family_values(21, 3, 1, 9),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 1, 0),
+    }
+
+
+def test_rt_rw_in_one_column_in_several_spellings():
+    rows = [
+        ["KODE KELURAHAN", "RT/RW", "BALITA STUNTING"],
+        [GENTENG, "RT.001/RW.002", 1.0],
+        [TANJUNG_PERAK, "001/001", 2.0],
+        [WONOREJO_R, "RT 02 / RW 01", 3.0],
+        [WONOREJO_T, "1/1", 4.0],
+        [GENTENG, "7/9", 5.0],
+        [GENTENG, "RT 1", 6.0],  # no RW: rejected
+    ]
+    mapping, outcome = read(rows, STUNTING)
+    assert mapping.columns == {"kelurahan_code": 0, "rt_rw": 1, "rt": 1, "balita_stunting": 2}
+    assert outcome.values == {
+        (22, "balita_stunting"): 1,
+        (31, "balita_stunting"): 2,
+        (2, "balita_stunting"): 3,
+        (11, "balita_stunting"): 4,
+        (23, "balita_stunting"): 5,
+    }
+    assert outcome.problems == [
+        problem("import.bad_number", 7, "B", "RT 1", field="rw"),
+        problem("import.bad_number", 7, "B", "RT 1", field="rt"),
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected) == (6, 1)
+
+
+def test_an_rt_not_in_the_register_is_rejected_with_its_column():
+    rows = stunting([[GENTENG, "001", "099", 4.0], [GENTENG, "001", "0", 1.0]])
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {}
+    assert outcome.problems == [
+        problem("import.unknown_rt", 4, "C", "099", rt="099", rw="001", kelurahan=GENTENG),
+        problem("import.bad_number", 5, "C", "0", field="rt"),
+    ]
+
+
+# --- kelurahan ------------------------------------------------------------------------
+
+
+def test_kelurahan_by_dotted_code_undotted_code_name_alias_and_kecamatan():
+    rows = [
+        ["KODE KELURAHAN", "KELURAHAN", "KECAMATAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "", "", "001", "001", 1.0],
+        ["3578071002", "", "", "002", "001", 2.0],
+        ["", "Kel. Genteng", "", "009", "007", 3.0],
+        ["", "PERAK UTARA", "", "001", "001", 4.0],
+        ["", "Perak Timur", "", "001", "002", 5.0],
+        ["", "WONOREJO", "RUNGKUT", "001", "001", 6.0],
+        ["", "Wonorejo", "Kec. Tegalsari", "001", "001", 7.0],
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == []
+    assert outcome.values == {
+        (21, "balita_stunting"): 1,
+        (22, "balita_stunting"): 2,
+        (23, "balita_stunting"): 3,
+        (31, "balita_stunting"): 4,
+        (32, "balita_stunting"): 5,
+        (1, "balita_stunting"): 6,
+        (11, "balita_stunting"): 7,
+    }
+
+
+def test_wonorejo_without_a_kecamatan_column_is_ambiguous():
+    rows = [
+        ["KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        ["WONOREJO", "001", "001", 6.0],
+        ["GENTENG", "001", "001", 1.0],
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.ambiguous_kelurahan", 2, "A", "WONOREJO")]
+    assert outcome.values == {(21, "balita_stunting"): 1}
+    assert (outcome.rows_read, outcome.rows_rejected) == (2, 1)
+
+
+def test_wonorejo_with_a_kecamatan_that_has_no_wonorejo_is_ambiguous():
+    rows = [
+        ["KELURAHAN", "KECAMATAN", "RW", "RT", "BALITA STUNTING"],
+        ["WONOREJO", "GENTENG", "001", "001", 6.0],
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.ambiguous_kelurahan", 2, "A", "WONOREJO")]
+    assert outcome.values == {}
+
+
+def test_unknown_kelurahan_code_and_name_are_rejected():
+    rows = [
+        ["KODE KELURAHAN", "KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        ["35.78.99.9999", "", "001", "001", 1.0],
+        ["35781", "", "001", "001", 1.0],
+        ["", "ATLANTIS", "001", "001", 1.0],
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        problem("import.unknown_kelurahan", 2, "A", "35.78.99.9999"),
+        problem("import.unknown_kelurahan", 3, "A", "35781"),
+        problem("import.unknown_kelurahan_name", 4, "B", "ATLANTIS"),
+    ]
+    assert outcome.values == {}
+    assert outcome.rows_rejected == 3
+
+
+def test_an_empty_kelurahan_code_is_reported_at_its_cell():
+    rows = stunting([["", "001", "001", 3.0], [GENTENG, "001", "001", 1.0]])
+    _mapping, outcome = read(rows, STUNTING)
+    assert [(p.row, p.column, p.severity) for p in outcome.problems] == [(4, "A", "error")]
+    assert outcome.values == {(21, "balita_stunting"): 1}
+
+
+# --- counts ---------------------------------------------------------------------------
+
+
+def test_indonesian_number_text_in_an_rt_file():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", "1.234"],
+            [GENTENG, "002", "001", "12,0"],
+            [GENTENG, "009", "007", " 7 "],
+            [WONOREJO_R, "001", "001", 5],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == []
+    assert outcome.values == {
+        (21, "balita_stunting"): 1234,
+        (22, "balita_stunting"): 12,
+        (23, "balita_stunting"): 7,
+        (1, "balita_stunting"): 5,
+    }
+
+
+def test_indonesian_thousands_with_decimal_zeros():
+    rows = stunting([[GENTENG, "001", "001", "1.234,0"], [GENTENG, "002", "001", "1.234,00"]])
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == []
+    assert outcome.values == {(21, "balita_stunting"): 1234, (22, "balita_stunting"): 1234}
+
+
+def test_dash_and_empty_are_zero_with_a_warning_in_an_rt_file():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", "-"],
+            [GENTENG, "002", "001", ""],
+            [GENTENG, "009", "007", "–"],
+            [WONOREJO_R, "001", "001", 3.0],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {
+        (21, "balita_stunting"): 0,
+        (22, "balita_stunting"): 0,
+        (23, "balita_stunting"): 0,
+        (1, "balita_stunting"): 3,
+    }
+    assert outcome.problems == [
+        problem("import.blank_as_zero", 4, "D", "-", severity="warning"),
+        problem("import.blank_as_zero", 5, "D", "", severity="warning"),
+        problem("import.blank_as_zero", 6, "D", "–", severity="warning"),
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (4, 0, 3)
+
+
+def test_a_missing_cell_in_a_short_row_is_zero_with_a_warning():
+    rows = stunting([[GENTENG, "001", "001"]])
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {(21, "balita_stunting"): 0}
+    assert outcome.problems == [problem("import.blank_as_zero", 4, "D", "", severity="warning")]
+
+
+def test_negative_and_fractional_counts_are_rejected():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", -3.0],
+            [GENTENG, "002", "001", "-3"],
+            [GENTENG, "009", "007", 2.5],
+            [WONOREJO_R, "001", "001", "2,5"],
+            [WONOREJO_R, "001", "002", "1.5"],
+            [WONOREJO_R, "002", "001", "dua"],
+            [TANJUNG_PERAK, "001", "001", 8.0],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {(31, "balita_stunting"): 8}
+    assert outcome.problems == [
+        problem("import.bad_count", 4, "D", "-3"),
+        problem("import.bad_count", 5, "D", "-3"),
+        problem("import.bad_count", 6, "D", "2.5"),
+        problem("import.bad_count", 7, "D", "2,5"),
+        problem("import.bad_count", 8, "D", "1.5"),
+        problem("import.bad_count", 9, "D", "dua"),
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected) == (7, 6)
+
+
+def test_negative_members_reject_the_family():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", -2.0, "GAMIS"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 1.5, "GAMIS"),
+            family(3, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == [
+        problem("import.bad_count", 2, "I", "-2"),
+        problem("import.bad_count", 3, "I", "1.5"),
+    ]
+    assert outcome.values == {
+        **family_values(21, 1, 0, 3),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 0, 0),
+    }
+
+
+def test_the_same_rt_twice_in_an_rt_file_is_rejected_naming_the_first_row():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4.0],
+            [GENTENG, "002", "001", 2.0],
+            [GENTENG, "1", "RT 1", 9.0],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.duplicate_rt", 6, "C", "RT 1", first_row=4)]
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 2}
+    assert (outcome.rows_read, outcome.rows_rejected) == (3, 1)
+
+
+def test_a_family_listed_twice_is_counted_once_with_a_warning():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "PRAMIS"),
+            family(3, "001", "001", "GENTENG", "GENTENG", 4.0, "Gamis", kk=KK[1]),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == [
+        problem("import.duplicate_household", 4, "B", "", severity="warning", first_row=2)
+    ]
+    assert outcome.values == {
+        **family_values(21, 1, 1, 4),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 0, 0),
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (3, 0, 1)
+
+
+def test_an_unknown_category_is_rejected_and_known_spellings_are_mapped():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "gamis"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "GAMIS "),
+            family(3, "001", "001", "GENTENG", "GENTENG", 3.0, "Pra Miskin"),
+            family(4, "001", "001", "GENTENG", "GENTENG", 5.0, "MAMPU "),
+        ]
+    )
+    mapping, outcome = read(rows, DINSOS)
+    assert mapping.values == {"GAMIS": "GAMIS", "PRA MISKIN": "PRAMIS"}
+    assert outcome.problems == [problem("import.unknown_category", 5, "J", "MAMPU")]
+    assert outcome.values == {
+        **family_values(21, 2, 1, 6),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 0, 0),
+    }
+
+
+@pytest.mark.parametrize("typed", [3578071200000007, 3578071200000007.0])
+def test_a_no_kk_typed_as_a_16_digit_number_is_rejected(typed):
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS", kk=typed),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "GAMIS"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == [problem("import.long_number", 2, "B", "")]
+    assert outcome.values[(21, "kk_gamis")] == 1
+    assert (outcome.rows_read, outcome.rows_rejected) == (2, 1)
+
+
+def test_a_no_kk_in_scientific_notation_text_is_rejected_not_merged():
+    """A CSV saved from Excel with the No. KK column as numbers holds text like
+    ``3.57807E+15``: the digits are lost, so different families look the same."""
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS", kk="3.57807E+15"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "GAMIS", kk="3.57807E+15"),
+            family(3, "001", "001", "GENTENG", "GENTENG", 1.0, "GAMIS"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == [
+        problem("import.long_number", 2, "B", ""),
+        problem("import.long_number", 3, "B", ""),
+    ]
+    assert outcome.values[(21, "kk_gamis")] == 1
+    assert (outcome.rows_read, outcome.rows_rejected) == (3, 2)
+
+
+# --- totals ---------------------------------------------------------------------------
+
+
+def test_total_rows_are_left_out_and_a_matching_total_is_silent():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4.0],
+            [GENTENG, "002", "001", 6.0],
+            ["", "", "", ""],
+            ["TOTAL", "", "", 10.0],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == []
+    assert outcome.rows_read == 2
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+
+
+def test_a_stated_total_that_differs_is_reported_with_stated_and_computed():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", "1.000"],
+            [GENTENG, "002", "001", 234.0],
+            ["Jumlah:", "", "", "1.235"],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        problem(
+            "import.total_mismatch", 6, "D", "1.235", severity="warning", stated=1235, computed=1234
+        )
+    ]
+    assert outcome.rows_read == 2
+    assert outcome.values == {(21, "balita_stunting"): 1000, (22, "balita_stunting"): 234}
+
+
+def test_a_jumlah_row_in_a_family_list_checks_the_number_of_families():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "PRAMIS"),
+            family(3, "001", "002", "GENTENG", "GENTENG", 1.0, "PRAMIS"),
+            ["JUMLAH", 5.0, "", "", "", "", "", "", "", ""],
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == [
+        problem("import.total_mismatch", 5, "B", "5", severity="warning", stated=5, computed=3)
+    ]
+    assert outcome.rows_read == 3
+    assert outcome.values == {
+        **family_values(21, 1, 1, 4),
+        **family_values(22, 0, 1, 0),
+        **family_values(23, 0, 0, 0),
+    }
+
+
+# --- household files ------------------------------------------------------------------
+
+
+def test_a_family_list_gives_zeros_to_every_rt_of_each_kelurahan_it_mentions():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+            family(2, "001", "001", "WONOREJO", "TEGALSARI", 2.0, "PRAMIS"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.problems == []
+    assert outcome.values == {
+        **family_values(21, 1, 0, 3),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 0, 0),
+        **family_values(11, 0, 1, 0),
+        **family_values(12, 0, 0, 0),
+    }  # nothing for Wonorejo (Rungkut) nor Tanjung Perak, which the file does not mention
+
+
+def test_no_kk_never_appears_in_any_problem():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+            family(2, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=KK[1]),  # twice
+            family(3, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=int(KK[3])),
+            family(4, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=float(KK[4])),
+            family(5, "001", "001", "GENTENG", "GENTENG", 3.0, "MAMPU"),
+            family(6, "099", "001", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+            family(7, "001", "001", "ATLANTIS", "", 3.0, "GAMIS"),
+            family(8, "001", "001", "WONOREJO", "", 3.0, "GAMIS"),
+            family(9, "001", "001", "GENTENG", "GENTENG", "tiga", "GAMIS"),
+            family(10, "x", "y", "GENTENG", "GENTENG", 3.0, "GAMIS"),
+            family(11, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=" "),
+            family(12, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=KK[3]),
+            family(13, "001", "001", "GENTENG", "GENTENG", 3.0, "GAMIS", kk=KK[3]),  # twice
+            ["JUMLAH", 99.0, "", "", "", "", "", "", "", ""],
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    codes = sorted({p.code for p in outcome.problems})
+    assert codes == [
+        "import.ambiguous_kelurahan",
+        "import.bad_count",
+        "import.bad_number",
+        "import.duplicate_household",
+        "import.long_number",
+        "import.missing_value",
+        "import.total_mismatch",
+        "import.unknown_category",
+        "import.unknown_kelurahan_name",
+        "import.unknown_rt",
+    ]
+    kk_numbers = set(KK[1:14])
+    for found in outcome.problems:
+        text = repr(found)
+        leaked = [kk for kk in kk_numbers if kk in text]
+        assert leaked == [], f"{found.code} row {found.row} names a No. KK"
+        if found.column == "B":
+            assert found.value in ("", "99")
+
+
+# --- plan -----------------------------------------------------------------------------
+
+
+def test_plan_sorts_new_changed_unchanged_and_removed():
+    current = {
+        (1, "a"): 5,
+        (2, "a"): 10,
+        (3, "a"): 40,
+        (4, "a"): 1,
+        (6, "a"): 7,
+        (7, "a"): 3,
+        (6, "b"): 2,
+    }
+    values = {
+        (1, "a"): 5,  # unchanged
+        (2, "a"): 30,  # +20
+        (3, "a"): 15,  # -25: the largest change comes first
+        (6, "a"): 6,  # -1
+        (7, "a"): 4,  # +1, ties ordered by RT
+        (5, "a"): 2,  # new
+        (5, "b"): 0,  # new, zero
+    }
+    result = plan(values, current)
+    assert result.new == [Change(5, "a", None, 2), Change(5, "b", None, 0)]
+    assert result.changed == [
+        Change(3, "a", 40, 15),
+        Change(2, "a", 10, 30),
+        Change(6, "a", 7, 6),
+        Change(7, "a", 3, 4),
+    ]
+    assert result.unchanged == 1
+    assert result.removed == [(4, "a"), (6, "b")]
+    assert not result.is_noop
+
+
+def test_plan_of_the_figures_in_force_is_a_noop():
+    current = {(1, "a"): 5, (2, "a"): 0, (2, "b"): 7}
+    result = plan(dict(current), current)
+    assert (result.new, result.changed, result.unchanged, result.removed) == ([], [], 3, [])
+    assert result.is_noop
+
+
+def test_plan_with_only_removals_is_not_a_noop():
+    result = plan({}, {(1, "a"): 5})
+    assert result.removed == [(1, "a")]
+    assert not result.is_noop
+
+
+# --- saved mappings -------------------------------------------------------------------
+
+
+def test_mapping_round_trips_through_json():
+    rows = families([family(1, "001", "001", "GENTENG", "GENTENG", 3.0, "Gamis")])
+    mapping, _outcome = read(rows, DINSOS)
+    stored = json.loads(json.dumps(mapping.to_json()))
+    assert Mapping.from_json(stored) == mapping
+    assert stored == {
+        "sheet": "Data",
+        "header_row": 1,
+        "columns": {
+            "household_id": 1,
+            "rt": 4,
+            "rw": 5,
+            "kelurahan": 6,
+            "kecamatan": 7,
+            "members": 8,
+            "category": 9,
+        },
+        "values": {"GAMIS": "GAMIS"},
+        "headers": {
+            "household_id": "NO KK",
+            "rt": "RT",
+            "rw": "RW",
+            "kelurahan": "KELURAHAN",
+            "kecamatan": "KECAMATAN",
+            "members": "JUMLAH ANGGOTA",
+            "category": "KATEGORI",
+        },
+        "ignored": ["NO", "NIK", "NAMA KEPALA KELUARGA"],
+    }
+
+
+def test_a_mapping_read_back_reads_the_file_the_same_way():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 3.0, "Gamis"),
+            family(2, "001", "002", "GENTENG", "GENTENG", 1.0, "PRAMIS"),
+        ]
+    )
+    mapping, outcome = read(rows, DINSOS)
+    again = Mapping.from_json(json.loads(json.dumps(mapping.to_json())))
+    assert run(sheet(rows), again, DINSOS, INDEX) == outcome
+
+
+def test_a_hand_made_mapping_with_text_numbers_is_read_back_as_numbers():
+    saved = {
+        "sheet": "Rekap",
+        "header_row": "3",
+        "columns": {"kelurahan_code": "0", "rw": 1, "rt": 2, "balita_stunting": 3},
+    }
+    assert Mapping.from_json(saved) == Mapping(
+        sheet="Rekap",
+        header_row=3,
+        columns={"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
+    )

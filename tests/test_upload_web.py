@@ -1,0 +1,180 @@
+"""An operator uploads the sample workbooks as Dinsos and Dispendik would: the mapping is
+confirmed once, the dry run shows every problem, the commit puts exactly the expected
+figures in force, and the next month's upload with the saved mapping asks nothing."""
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import and_
+from sqlmodel import Session, select
+
+from tests.conftest import SAMPLES, SEED, register_subset
+from transparency.models import ActiveUpload, Area, Figure, Indicator, Period, Upload
+from transparency.services import demo
+
+SIX_KELURAHAN = (
+    "35.78.03.1005",
+    "35.78.05.1005",
+    "35.78.07.1002",
+    "35.78.10.1007",
+    "35.78.12.1006",
+    "35.78.29.1003",
+)
+DINSOS = "dinsos_gamis_pramis_2026-10.xlsx"
+DISPENDIK = "dispendik_anak_sekolah_sinau_2026-10.xlsx"
+
+
+@pytest.fixture(scope="module")
+def seeded_connection(engine, tmp_path_factory):
+    """The demo city with the six kelurahan of the samples, seeded once for the module."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    register = register_subset(tmp_path_factory.mktemp("six") / "r.csv", SIX_KELURAHAN)
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
+        demo.seed_demo(seeding, SEED, register)
+        seeding.commit()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+pytestmark = pytest.mark.demo_once
+
+
+def expected(name: str) -> dict[tuple[str, str], int]:
+    """The figures a correct import yields, per (RT code, indicator)."""
+    with (SAMPLES / "expected" / name.replace(".xlsx", ".csv")).open(encoding="utf-8") as f:
+        return {
+            (row["rt_code"], key): int(value)
+            for row in csv.DictReader(f)
+            for key, value in row.items()
+            if key != "rt_code"
+        }
+
+
+def in_force(session, indicators) -> dict[tuple[str, str], int]:
+    """The figures in force for 2026-10 of the given indicators."""
+    rows = session.exec(
+        select(Area.code, Indicator.code, Figure.value)
+        .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .join(Period, Period.id == Figure.period_id)
+        .join(
+            ActiveUpload,
+            and_(
+                ActiveUpload.upload_id == Figure.upload_id,
+                ActiveUpload.indicator_id == Figure.indicator_id,
+                ActiveUpload.period_id == Figure.period_id,
+            ),
+        )
+        .where(Period.code == "2026-10", Indicator.code.in_(indicators), Area.code.like("35.78.%"))
+    )
+    return {(rt, ind): value for rt, ind, value in rows if rt.rsplit(".", 2)[0] in SIX_KELURAHAN}
+
+
+def signed_in(app, username: str, password: str):
+    client = app.test_client()
+    assert (
+        client.post("/masuk", data={"username": username, "password": password}).status_code == 302
+    )
+    return client
+
+
+def send(client, iset: str, filename: str, mapping: str = ""):
+    data = {
+        "indicator_set": iset,
+        "period": "2026-10",
+        "mapping": mapping,
+        "file": (io.BytesIO((SAMPLES / filename).read_bytes()), filename),
+    }
+    response = client.post("/unggah/", data=data, content_type="multipart/form-data")
+    response.request.environ["wsgi.input"].close()  # the test client spools big bodies to disk
+    return response
+
+
+def confirm_suggestions(client, url: str, save_as: str):
+    """Post the mapping page back with every suggestion as it was offered."""
+    html = client.get(url).get_data(as_text=True)
+    form = {"save_as": save_as}
+    for name, body in re.findall(r'<select name="(\w+)">(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]+)" selected', body)
+        if chosen:
+            form[name] = chosen.group(1)
+    return client.post(url, data=form), form
+
+
+def commit(client, report_url: str):
+    html = client.get(report_url).get_data(as_text=True)
+    sha = re.search(r'name="sha256" value="(\w+)"', html).group(1)
+    return client.post(report_url + "/simpan", data={"sha256": sha})
+
+
+def test_dinsos_sample_through_the_upload_pages(app, session):
+    dinsos = signed_in(app, "dinsos", "dinsos-demo-2026")
+    received = send(dinsos, "dinsos_gamis_pramis", DINSOS)
+    assert received.status_code == 302 and received.headers["Location"].endswith("/pemetaan")
+    confirmed, form = confirm_suggestions(dinsos, received.headers["Location"], "Data Gamis Pramis")
+    # The suggestions the operator confirmed: columns by header, categories by value.
+    assert {k: v for k, v in form.items() if k.startswith("col_")} == {
+        "col_kelurahan": "7",
+        "col_kecamatan": "8",
+        "col_rw": "6",
+        "col_rt": "5",
+        "col_household_id": "1",
+        "col_members": "9",
+        "col_category": "10",
+    }
+    assert sorted(v for k, v in form.items() if k.startswith("val_")) == ["GAMIS", "PRAMIS"]
+    report_url = confirmed.headers["Location"]
+    html = dinsos.get(report_url).get_data(as_text=True)
+    assert re.findall(r'id="rows-(\w+)">([\d.]+)<', html) == [
+        ("read", "12.756"),
+        ("accepted", "12.754"),
+        ("rejected", "2"),
+        ("warned", "1"),
+    ]
+    assert re.findall(r'<tr class="(\w+)"><td>(\d+)</td><td>(\w*)</td>', html) == [
+        ("error", "17", "F"),
+        ("error", "27", "K"),
+        ("warning", "4264", "B"),
+    ]
+    assert (
+        "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005." in html
+        or "RT 099 / RW 001" in html
+    )
+    assert commit(dinsos, report_url).status_code == 302
+    assert in_force(session, ("kk_gamis", "kk_pramis", "jiwa_gamis")) == expected(DINSOS)
+
+    again = send(dinsos, "dinsos_gamis_pramis", DINSOS, mapping="Data Gamis Pramis")
+    assert not again.headers["Location"].endswith("/pemetaan")  # the saved mapping asks nothing
+    upload = session.get(Upload, int(again.headers["Location"].rsplit("/", 1)[1]))
+    assert upload.status == "noop"
+
+
+def test_dispendik_sample_through_the_upload_pages(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK)
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    report_url = confirmed.headers["Location"]
+    html = dispendik.get(report_url).get_data(as_text=True)
+    assert re.findall(r'id="rows-(\w+)">([\d.]+)<', html) == [
+        ("read", "483"),
+        ("accepted", "483"),
+        ("rejected", "0"),
+        ("warned", "0"),
+    ]
+    assert commit(dispendik, report_url).status_code == 302
+    indicators = ("anak_sd", "anak_smp", "anak_sma", "anak_tidak_sekolah", "peserta_sinau_bareng")
+    assert in_force(session, indicators) == expected(DISPENDIK)
+
+
+def test_an_operator_cannot_upload_for_another_department(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    refused = send(dispendik, "dinsos_gamis_pramis", DINSOS)
+    assert refused.status_code == 200
+    assert (
+        session.exec(select(Upload).where(Upload.indicator_set == "dinsos_gamis_pramis")).first()
+        is None
+    )

@@ -1,0 +1,147 @@
+"""``flask import``: the same pipeline as the upload page, and the same report, as text."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext
+
+from transparency import messages
+from transparency.db import get_session
+from transparency.indicator_sets import load_indicator_sets
+from transparency.services import imports, mappings
+from transparency.spreadsheets import column_letter
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--department", required=True, help="Department code, e.g. dinsos.")
+@click.option(
+    "--indicators",
+    "indicator_set",
+    required=True,
+    help="Indicator set code, e.g. dinsos_gamis_pramis.",
+)
+@click.option("--period", required=True, help="Month, e.g. 2026-10.")
+@click.option("--mapping", "mapping_name", help="Use the department's saved mapping.")
+@click.option("--save-mapping", help="Save the mapping applied under this name.")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+def import_command(
+    file, department, indicator_set, period, mapping_name, save_mapping, dry_run, lang
+) -> None:
+    """Import a department workbook for an indicator set and a period."""
+    session = get_session()
+    sets = load_indicator_sets(Path(current_app.config["INDICATOR_SETS"]))
+    with force_locale(lang):
+        iset = sets.get(indicator_set)
+        if iset is None or iset.department != department:
+            code = "import.unknown_set" if iset is None else "import.wrong_department"
+            refused = imports.ImportRefused(code, code=indicator_set)
+            raise click.ClickException(messages.refusal(refused))
+        mapping = None
+        if mapping_name:
+            mapping = mappings.get_mapping(session, department, mapping_name)
+            if mapping is None:
+                raise click.ClickException(
+                    gettext("There is no saved mapping %(name)s.", name=mapping_name)
+                )
+        data = file.read_bytes()
+        report = imports.preview_import(session, data, file.name, iset, period, mapping)
+        click.echo(format_report(report))
+        now = datetime.now(UTC)
+        upload = imports.stage_import(
+            session, report, None, now, timedelta(hours=current_app.config["IMPORT_TTL_HOURS"])
+        )
+        if save_mapping and report.mapping is not None:
+            mappings.save_mapping(
+                session, department, save_mapping, iset.code, report.mapping, None
+            )
+        if dry_run or not report.can_commit or report.plan.is_noop:
+            if dry_run and upload.status == "ready":
+                imports.cancel_upload(session, upload.id, None)
+            session.commit()
+            click.echo(_closing(report, dry_run))
+            raise SystemExit(0 if report.can_commit else 1)
+        imports.commit_upload(session, upload.id, None, report.sha256, now)
+        session.commit()
+        click.echo(gettext("Committed as upload %(id)s.", id=upload.id))
+
+
+def _closing(report: imports.ImportReport, dry_run: bool) -> str:
+    if not report.can_commit:
+        return gettext("Nothing was imported.")
+    if report.plan.is_noop:
+        return gettext("The figures in force are already exactly these: nothing to do.")
+    return gettext("Dry run: nothing was written.")
+
+
+def format_report(report: imports.ImportReport) -> str:
+    """The dry-run report as lines of text in the current locale."""
+    lines = [
+        gettext(
+            "File %(name)s (sha256 %(sha)s…), indicator set %(set)s, period %(period)s.",
+            name=report.filename,
+            sha=report.sha256[:12],
+            set=report.indicator_set.code,
+            period=report.period,
+        )
+    ]
+    if report.mapping is not None:
+        mapping = report.mapping
+        lines.append(
+            gettext(
+                'Sheet "%(sheet)s", header on row %(row)s. Columns read:',
+                sheet=mapping.sheet,
+                row=mapping.header_row,
+            )
+        )
+        for name, column in sorted(mapping.columns.items(), key=lambda item: item[1]):
+            lines.append(
+                f"  {column_letter(column)}  {mapping.headers.get(name, '')!r} → "
+                f"{messages.field_label(name)}"
+            )
+        for text, category in sorted(mapping.values.items()):
+            lines.append(f"  {text!r} → {category}")
+        if mapping.ignored:
+            lines.append(
+                gettext("Columns not read: %(columns)s", columns=", ".join(mapping.ignored))
+            )
+    outcome, plan = report.outcome, report.plan
+    if outcome is not None:
+        lines.append(
+            gettext(
+                "Rows read %(read)s, accepted %(accepted)s, rejected %(rejected)s, with warnings "
+                "%(warned)s.",
+                read=outcome.rows_read,
+                accepted=outcome.rows_accepted,
+                rejected=outcome.rows_rejected,
+                warned=outcome.rows_warned,
+            )
+        )
+    if plan is not None:
+        lines.append(
+            gettext(
+                "RT figures: %(new)s new, %(changed)s changed, %(unchanged)s unchanged, "
+                "%(removed)s no longer in the file.",
+                new=len(plan.new),
+                changed=len(plan.changed),
+                unchanged=plan.unchanged,
+                removed=len(plan.removed),
+            )
+        )
+        for change in plan.changed[:10]:
+            lines.append(
+                f"  {report.rt_codes.get(change.rt_id)} {change.indicator}: "
+                f"{change.old} → {change.new}"
+            )
+    problems = report.all_problems
+    if problems:
+        lines.append(gettext("%(count)s problem(s):", count=len(problems)))
+        for problem in problems[:200]:
+            mark = gettext("rejected") if problem.severity == "error" else gettext("warning")
+            lines.append(f"  [{mark}] {messages.render(problem)}")
+    return "\n".join(lines)

@@ -1,0 +1,443 @@
+"""Checks on an uploaded file's bytes, run before any spreadsheet library sees them.
+
+Pure and standard library only: bytes in, a ``Container`` out, or ``UnreadableFile``
+raised with one specific code. No Flask, no database, and never openpyxl, pandas or
+calamine: this module decides whether those may read the bytes at all. Nothing is
+extracted to disk; every ZIP part is decompressed in 64 KiB chunks and its real size
+counted, whatever the headers declare. Cell values are the readers' business, not this
+module's.
+
+Codes raised (``Problem.code``; the params in brackets):
+
+- ``file.empty`` — the file has no bytes.
+- ``file.too_large`` [limit, size] — more bytes than the upload limit.
+- ``file.not_spreadsheet`` [filename] — not a workbook or a CSV (PDF, image, program,
+  a ZIP that is no workbook, binary data named .csv, a Word file in OLE2 form).
+- ``file.html_table`` [filename] — a web page (or XML) saved under a spreadsheet name.
+- ``file.encrypted`` — password-protected (an encrypted .xlsx, or encrypted ZIP entries).
+- ``file.ods`` — an OpenDocument spreadsheet: save it as .xlsx.
+- ``file.xlsb`` — an Excel binary workbook: save it as .xlsx.
+- ``file.damaged`` [detail] — the ZIP is truncated, fails its CRC, has sizes or counts
+  that lie, overlapping or hidden entries, duplicate names, or a compression method
+  other than stored/deflate.
+- ``file.too_many_parts`` [limit, count] — more ZIP entries than allowed.
+- ``file.bad_part_name`` [part] — an entry name that is absolute, climbs with "..", holds
+  a backslash or a NUL, or an entry that is a symbolic link.
+- ``file.expands_too_much`` [part, read, limit] — decompressed bytes passed the total
+  limit, or one large part expands more than the ratio limit (also [ratio]).
+- ``file.active_content`` [part] — macros, ActiveX, embedded objects, external links,
+  data connections, custom ribbons, a macro-enabled content type, or a nested archive.
+- ``file.xml_dtd`` [part] — an XML part with a DOCTYPE or ENTITY declaration (in UTF-8 or
+  UTF-16), or one in an encoding other than UTF-8/UTF-16 (then also [encoding]).
+- ``file.too_many_sheets`` [limit, count] — more sheets than allowed.
+"""
+
+import codecs
+import copy
+import io
+import os
+import re
+import struct
+import sys
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import NoReturn
+
+from transparency.problems import Problem, UnreadableFile
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+CHUNK = 64 * 1024  # bytes decompressed per read
+LARGE_PART = 1024**2  # the ratio limit applies to parts bigger than this
+
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_LOCAL_HEADER = 30  # fixed part of a local file header
+_DESCRIPTOR_SIZES = (12, 16, 20, 24)  # data descriptor, with or without signature, zip64
+_TAIL = 64  # bytes or characters kept between chunks so a marker split in two is still seen
+_MAX_ROOT_TAG = 64 * 1024  # an <sst …> start tag longer than this is not a real one
+_TRUSTED_COUNT = 100_000  # a declared count up to this costs little even if it lies
+
+_BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"MZ", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf")
+_HTML_START = re.compile(r"<(?:!doctype|html|head|body|table|meta|\?xml|style)\b", re.IGNORECASE)
+_XML_NAMES = (".xml", ".rels", ".vml")
+_XML_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be"}
+_DECLARATION = re.compile(r"<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+_DTD = re.compile(
+    rb"<!(?:doctype|entity)"
+    rb"|<\x00!\x00(?:d\x00o\x00c\x00t\x00y\x00p\x00e|e\x00n\x00t\x00i\x00t\x00y)",
+    re.IGNORECASE,
+)
+_MACRO_TYPE = re.compile(r"macroenabled|vbaproject", re.IGNORECASE)
+_SHEET = re.compile(r"<(?:[\w.-]{1,32}:)?sheet[\s/>]")
+_SST = re.compile(r"<(?:[\w.-]{1,32}:)?sst[\s/>]")
+_SI = re.compile(r"<(?:[\w.-]{1,32}:)?si[\s/>]")
+_UNIQUE_COUNT = re.compile(r"\suniqueCount\s*=\s*([\"'])\s*(\d+)\s*\1")
+_ACTIVE_PREFIXES = ("xl/activex/", "xl/embeddings/", "xl/externallinks/", "customui/")
+_ACTIVE_NAMES = ("xl/connections.xml",)
+_ENCRYPTED_STREAMS = (
+    "EncryptionInfo".encode("utf-16-le"),
+    "EncryptedPackage".encode("utf-16-le"),
+)
+_WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much a file may hold; ``max_cell_chars`` is applied by the readers, on values."""
+
+    max_bytes: int = 150 * 1024**2
+    max_entries: int = 500
+    max_uncompressed: int = 1536 * 1024**2  # 1.5 GiB, counted while streaming
+    max_ratio: int = 200  # per part, for parts over 1 MiB uncompressed
+    max_sheets: int = 50
+    max_cell_chars: int = 32_767
+
+
+@dataclass(frozen=True)
+class Container:
+    """What the bytes are: "xlsx", "xls" or "csv", with parts and real size in bytes."""
+
+    kind: str
+    parts: int
+    uncompressed: int
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def inspect(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> Container:
+    """Say what an upload is, or raise ``UnreadableFile`` with the reason it is refused."""
+    if not data:
+        _fail("file.empty")
+    if len(data) > limits.max_bytes:
+        _fail("file.too_large", limit=limits.max_bytes, size=len(data))
+    if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        return _inspect_zip(data, filename, limits)
+    if data.startswith(OLE_MAGIC):
+        return _inspect_ole(data, filename)
+    return _inspect_text(data, filename)
+
+
+def assert_defused() -> None:
+    """Refuse to go on if openpyxl would parse XML without defusedxml (XML-03)."""
+    setting = os.environ.get("OPENPYXL_DEFUSEDXML")
+    if setting is not None and setting != "True":  # openpyxl defuses only for exactly "True"
+        raise RuntimeError(
+            f"OPENPYXL_DEFUSEDXML={setting!r} turns off openpyxl's defusedxml; unset it"
+        )
+    try:
+        __import__("defusedxml")
+    except ImportError as exc:
+        raise RuntimeError("defusedxml is not installed; it is a hard dependency") from exc
+    loaded = sys.modules.get("openpyxl.xml")
+    if loaded is not None and getattr(loaded, "DEFUSEDXML", True) is not True:
+        raise RuntimeError("openpyxl was imported without defusedxml; restart without it")
+
+
+def _fail(code: str, **params: object) -> NoReturn:
+    """Raise the refusal with this code and these parameters."""
+    raise UnreadableFile(Problem(code, params=params))
+
+
+def _shown(name: str) -> str:
+    """A part name safe to show: printable characters only, at most 120 of them."""
+    return "".join(c if c.isprintable() else "?" for c in name)[:120]
+
+
+# --- legacy Excel and text ---------------------------------------------------------------
+
+
+def _inspect_ole(data: bytes, filename: str) -> Container:
+    """An OLE2 compound file: an encrypted .xlsx, a legacy .xls, or something else."""
+    if any(stream in data for stream in _ENCRYPTED_STREAMS):
+        _fail("file.encrypted")
+    if not any(stream in data for stream in _WORKBOOK_STREAMS):
+        _fail("file.not_spreadsheet", filename=filename)  # a .doc or .msg, say
+    return Container("xls", 1, len(data))
+
+
+def _inspect_text(data: bytes, filename: str) -> Container:
+    """Neither ZIP nor OLE2: a CSV if it is text named .csv, otherwise refused."""
+    if data.startswith(_BINARY_MAGICS):
+        _fail("file.not_spreadsheet", filename=filename)
+    is_csv = filename.lower().endswith(".csv")
+    head = _text_start(data[:2048])
+    if head.startswith("<") and (not is_csv or _HTML_START.match(head)):
+        _fail("file.html_table", filename=filename)
+    if not is_csv or b"\x00" in data or not _decodes(data):
+        _fail("file.not_spreadsheet", filename=filename)
+    return Container("csv", 1, len(data))
+
+
+def _text_start(head: bytes) -> str:
+    """The first characters of a text file, without BOM or leading white space."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        text = head.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff \t\r\n")
+
+
+def _decodes(data: bytes) -> bool:
+    """True if the bytes are UTF-8 (with or without BOM) or Windows-1252 text."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+# --- OOXML packages ----------------------------------------------------------------------
+
+
+def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
+    """An .xlsx package: structure first, then every part streamed and scanned."""
+    records = data.count(_CENTRAL_SIGNATURE)  # at least as many as zipfile would build
+    if records > limits.max_entries:
+        _fail("file.too_many_parts", limit=limits.max_entries, count=records)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            _check_entries(infos, limits)
+            _check_layout(data, infos, getattr(archive, "start_dir", len(data)))
+            names = {info.filename.lower(): info for info in infos}
+            _check_kind(archive, names, filename)
+            _check_active_names(infos)
+            total = 0
+            for info in sorted(infos, key=_stream_order):
+                total = _stream_part(archive, info, limits, total)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        struct.error,
+        zlib.error,
+    ) as exc:
+        _fail("file.damaged", detail=_shown(str(exc)))
+    return Container("xlsx", len(infos), total)
+
+
+def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Entry count, names, link bits, encryption and compression method of every entry."""
+    if len(infos) > limits.max_entries:
+        _fail("file.too_many_parts", limit=limits.max_entries, count=len(infos))
+    seen: set[str] = set()
+    for info in infos:
+        name = info.orig_filename  # zipfile cuts filename at a NUL; the original keeps it
+        if _bad_name(name) or (info.external_attr >> 16) & 0o170000 == 0o120000:
+            _fail("file.bad_part_name", part=_shown(name))
+        if info.flag_bits & 0x41:  # traditional or strong encryption
+            _fail("file.encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            _fail("file.damaged", detail=f"compression method {info.compress_type}")
+        if name.lower() in seen:  # part names are case-insensitive in OOXML
+            _fail("file.damaged", detail=f"duplicate part {_shown(name)}")
+        seen.add(name.lower())
+
+
+def _bad_name(name: str) -> bool:
+    """True for a name that could leave the folder it is extracted to."""
+    return (
+        not name
+        or name.startswith("/")
+        or re.match(r"[A-Za-z]:", name) is not None
+        or ".." in name
+        or "\\" in name
+        or "\x00" in name
+    )
+
+
+def _check_layout(data: bytes, infos: list[zipfile.ZipInfo], start_dir: int) -> None:
+    """Entries lie end to end before the directory: none overlap, no bytes hide between."""
+    end, allowed = 0, (0,)
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        offset = info.header_offset
+        if offset - end not in allowed:
+            _fail("file.damaged", detail="overlapping or hidden entries")
+        header = data[offset : offset + _LOCAL_HEADER]
+        if len(header) < _LOCAL_HEADER or not header.startswith(ZIP_MAGIC):
+            _fail("file.damaged", detail="missing local header")
+        name_length, extra_length = struct.unpack_from("<HH", header, 26)
+        end = offset + _LOCAL_HEADER + name_length + extra_length + info.compress_size
+        allowed = (0, *_DESCRIPTOR_SIZES) if info.flag_bits & 0x08 else (0,)
+    if start_dir - end not in allowed:
+        _fail("file.damaged", detail="overlapping or hidden entries")
+
+
+def _check_kind(archive: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo], filename: str) -> None:
+    """Refuse ZIP files that are not .xlsx workbooks, naming .xlsb and .ods ones."""
+    if "xl/workbook.bin" in names:
+        _fail("file.xlsb")
+    if "mimetype" in names and "content.xml" in names:
+        with archive.open(names["mimetype"]) as stream:
+            if b"opendocument" in stream.read(256):
+                _fail("file.ods")
+    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+        _fail("file.not_spreadsheet", filename=filename)
+
+
+def _check_active_names(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse macros, ActiveX, embedded objects, external links, connections, nested ZIPs."""
+    for info in infos:
+        name = info.filename.lower()
+        if (
+            name.rsplit("/", 1)[-1].startswith("vbaproject")
+            or name.startswith(_ACTIVE_PREFIXES)
+            or name in _ACTIVE_NAMES
+            or name.endswith(".zip")
+        ):
+            _fail("file.active_content", part=_shown(info.filename))
+
+
+def _stream_order(info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Content types first (macro types say most), then the workbook, then file order."""
+    first = {"[content_types].xml": 0, "xl/workbook.xml": 1}
+    return first.get(info.filename.lower(), 2), info.header_offset
+
+
+def _stream_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int
+) -> int:
+    """Decompress one part chunk by chunk, counting real bytes; the new running total."""
+    unbounded = copy.copy(info)
+    unbounded.file_size = sys.maxsize  # read what the data holds, not what the header says
+    part, scan = 0, None
+    with archive.open(unbounded) as stream:
+        while chunk := stream.read(CHUNK):
+            part += len(chunk)
+            total += len(chunk)
+            if total > limits.max_uncompressed:
+                _fail(
+                    "file.expands_too_much",
+                    part=_shown(info.filename),
+                    read=total,
+                    limit=limits.max_uncompressed,
+                )
+            if part > LARGE_PART and part > limits.max_ratio * max(info.compress_size, 1):
+                _fail(
+                    "file.expands_too_much",
+                    part=_shown(info.filename),
+                    read=total,
+                    limit=limits.max_uncompressed,
+                    ratio=part // max(info.compress_size, 1),
+                )
+            if scan is None:
+                scan = _PartScan(info.filename, chunk, limits)
+            scan.feed(chunk)
+    if part != info.file_size:
+        _fail("file.damaged", detail=f"size of {_shown(info.filename)} differs from its header")
+    if scan is not None:
+        scan.finish()
+    return total
+
+
+class _PartScan:
+    """Streaming checks on one part: DTD markers, XML encoding, sheet and string counts."""
+
+    def __init__(self, name: str, head: bytes, limits: Limits):
+        self.name = name
+        self.shown = _shown(name)
+        self.limits = limits
+        self.lower = name.lower()
+        self.raw_tail = b""
+        self.text_tail = ""
+        self.decoder = None
+        self.sheets = 0
+        self.sst_tag: str | None = None  # the <sst …> start tag, while it is being read
+        self.unique_count: int | None = None
+        self.strings = 0
+        if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            _fail("file.active_content", part=self.shown)  # a package inside the package
+        codec = _sniff_codec(head)
+        is_xml_name = self.lower.endswith(_XML_NAMES)
+        text = head[:512].decode(codec, errors="replace").lstrip("\ufeff \t\r\n")
+        if codec in ("utf-32", "cp500"):
+            if is_xml_name or text.startswith("<"):
+                _fail("file.xml_dtd", part=self.shown, encoding=codec)
+            return
+        if not (is_xml_name or text.startswith("<")):
+            return  # not XML: only the byte scan for DTD markers applies
+        declared = _DECLARATION.match(text)
+        if declared and declared.group(1).strip().lower() not in _XML_ENCODINGS:
+            _fail("file.xml_dtd", part=self.shown, encoding=declared.group(1)[:40])
+        self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next chunk, together with the end of the previous one."""
+        window = self.raw_tail + chunk
+        if _DTD.search(window):
+            _fail("file.xml_dtd", part=self.shown)
+        self.raw_tail = window[-_TAIL:]
+        if self.decoder is not None:
+            self._feed_text(self.decoder.decode(chunk))
+
+    def _feed_text(self, text: str) -> None:
+        """The checks that need characters rather than bytes."""
+        window = self.text_tail + text
+        known = len(self.text_tail)  # matches ending inside here were counted before
+        self.text_tail = window[-_TAIL:]
+        if self.lower == "[content_types].xml" and _MACRO_TYPE.search(window):
+            _fail("file.active_content", part=self.shown)
+        if self.lower == "xl/workbook.xml":
+            self.sheets += sum(1 for m in _SHEET.finditer(window) if m.end() > known)
+            if self.sheets > self.limits.max_sheets:
+                _fail("file.too_many_sheets", limit=self.limits.max_sheets, count=self.sheets)
+        self._count_strings(window, known, text)
+
+    def _count_strings(self, window: str, known: int, text: str) -> None:
+        """Read the shared-string table's declared uniqueCount and count its real items."""
+        if self.unique_count is None and self.sst_tag is None:
+            found = _SST.search(window)
+            if found is None or found.end() <= known:
+                return
+            self.sst_tag = window[found.start() :]
+        elif self.sst_tag is not None:
+            self.sst_tag += text
+        if self.sst_tag is not None:
+            end = self.sst_tag.find(">")
+            if end < 0:
+                if len(self.sst_tag) > _MAX_ROOT_TAG:
+                    _fail("file.damaged", detail=f"endless start tag in {self.shown}")
+                return
+            declared = _UNIQUE_COUNT.search(self.sst_tag[: end + 1])
+            self.unique_count = int(declared.group(2)) if declared else 0
+            self.sst_tag = None
+        if self.unique_count > _TRUSTED_COUNT:
+            self.strings += sum(1 for m in _SI.finditer(window) if m.end() > known)
+
+    def finish(self) -> None:
+        """Checks that need the whole part: a declared count no larger than the real one."""
+        if self.unique_count and self.unique_count > max(self.strings, _TRUSTED_COUNT):
+            _fail(
+                "file.damaged",
+                detail=f"{self.shown} declares {self.unique_count} strings, holds {self.strings}",
+            )
+
+
+def _sniff_codec(head: bytes) -> str:
+    """The codec a part's first bytes show: by byte-order mark, else by where NULs sit."""
+    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith(b"\x4c\x6f\xa7\x94"):  # "<?xm" in EBCDIC
+        return "cp500"
+    sample = head[:64]
+    if sample.startswith((b"<\x00\x00\x00", b"\x00\x00\x00<")):
+        return "utf-32"
+    odd, even = sample[1::2], sample[0::2]
+    if odd and odd.count(0) * 2 > len(odd) and even.count(0) * 4 < len(even):
+        return "utf-16-le"
+    if even and even.count(0) * 2 > len(even) and odd.count(0) * 4 < len(odd):
+        return "utf-16-be"
+    return "utf-8"

@@ -1,0 +1,436 @@
+"""Department files → RT figures: the pure import pipeline.
+
+Steps, each a function of its inputs: ``suggest_mapping`` (locate the sheet and header
+row, map columns and category values) → ``run`` (normalise and validate every row,
+aggregate per RT, check stated totals) → ``plan`` (compare with the figures in force).
+No database and no Flask: the service builds the ``AreaIndex`` and stores the result.
+Personal columns (NIK, No. KK, names, addresses) are read only as far as counting needs
+(No. KK to find a family listed twice) and never leave this module.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code, name_key
+from transparency.indicator_sets import IndicatorSet
+from transparency.problems import Problem
+from transparency.spreadsheets import Sheet, column_letter, find_header
+
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "SUBTOTAL")
+BLANK_AS_ZERO = ("", "-", "–", "—")
+PERSONAL_FIELDS = ("household_id",)  # read to count families once; never echoed or kept
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?E\+?\d+$", re.IGNORECASE)  # 3.57807E+15, as Excel shows
+_RT_RW = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
+
+
+def compact(name: object) -> str:
+    """A name folded for lookup: ``name_key`` without spaces or punctuation."""
+    return re.sub(r"[^0-9A-Z]", "", name_key(name))
+
+
+@dataclass(frozen=True)
+class AreaIndex:
+    """What the pipeline needs to know of the area tree, built by the service."""
+
+    kelurahan: dict[str, str]  # code → kecamatan name (compact)
+    kelurahan_by_name: dict[str, tuple[str, ...]]  # compact name or alias → codes
+    rt_ids: dict[str, int]  # RT code → area id
+    rts_by_kelurahan: dict[str, tuple[int, ...]]  # kelurahan code → its RT ids
+
+
+@dataclass
+class Mapping:
+    """How a workbook is read: the sheet, the header row, columns and category values."""
+
+    sheet: str
+    header_row: int  # Excel row number
+    columns: dict[str, int]  # field → zero-based column
+    values: dict[str, str] = field(default_factory=dict)  # folded cell text → category
+    headers: dict[str, str] = field(default_factory=dict)  # field → header text as written
+    ignored: list[str] = field(default_factory=list)  # personal or unknown columns
+
+    def to_json(self) -> dict:
+        """A plain dict to save as a named mapping."""
+        return {
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "columns": self.columns,
+            "values": self.values,
+            "headers": self.headers,
+            "ignored": self.ignored,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Mapping":
+        """A saved mapping back."""
+        return cls(
+            sheet=data["sheet"],
+            header_row=int(data["header_row"]),
+            columns={k: int(v) for k, v in data["columns"].items()},
+            values=dict(data.get("values", {})),
+            headers=dict(data.get("headers", {})),
+            ignored=list(data.get("ignored", [])),
+        )
+
+
+def fold_value(value: object) -> str:
+    """A category cell folded for matching: upper case, single spaces."""
+    return clean_text(value).upper()
+
+
+def required_fields(iset: IndicatorSet) -> list[str]:
+    """Fields without which the file cannot be read for this set."""
+    fields = ["rt"]
+    if iset.shape == "household":
+        fields += ["household_id", "category"]
+        fields += sorted({rule.sum for rule in iset.rules if rule.sum})
+    else:
+        fields += [rule.indicator for rule in iset.rules if rule.column]
+    return fields
+
+
+def suggest_mapping(
+    sheets: list[Sheet], iset: IndicatorSet
+) -> tuple[Mapping | None, list[Problem]]:
+    """The best visible sheet and header row, its columns, and the category values found."""
+    aliases = iset.column_aliases()
+    best: tuple[Sheet | None, int, dict[str, int]] = (None, -1, {})
+    for sheet in sheets:
+        if not sheet.visible:
+            continue
+        index, columns = find_header(sheet.rows, aliases)
+        if len(columns) > len(best[2]):
+            best = (sheet, index, columns)
+    sheet, index, columns = best
+    if sheet is None:
+        return None, [Problem("import.no_header")]
+    if "rt_rw" in columns and "rt" not in columns:
+        columns["rt"] = columns["rt_rw"]
+    missing = [name for name in required_fields(iset) if name not in columns]
+    if "kelurahan_code" not in columns and "kelurahan" not in columns:
+        missing.insert(0, "kelurahan")
+    header = sheet.rows[index]
+    if missing:
+        return None, [
+            Problem(
+                "import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name}
+            )
+            for name in missing
+        ]
+    mapping = Mapping(
+        sheet=sheet.name,
+        header_row=index + 1,
+        columns=columns,
+        headers={name: clean_text(header[col]) for name, col in columns.items()},
+    )
+    used = set(columns.values())
+    mapping.ignored = [
+        clean_text(cell)
+        for col, cell in enumerate(header)
+        if col not in used and not is_blank(cell)
+    ]
+    if iset.shape == "household":
+        mapping.values = _suggest_values(sheet.rows[index + 1 :], columns["category"], iset)
+    return mapping, []
+
+
+def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[str, str]:
+    """Each distinct category text that matches a category's aliases."""
+    known = {
+        fold_value(alias): category
+        for category, names in iset.categories.items()
+        for alias in names
+    }
+    seen = {fold_value(row[column]) for row in rows if column < len(row)}
+    return {text: known[text] for text in sorted(seen) if text in known}
+
+
+@dataclass
+class Outcome:
+    """What the rows of a file add up to, and everything found wrong on the way."""
+
+    values: dict[tuple[int, str], int] = field(default_factory=dict)  # (RT id, indicator)
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_warned: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows_accepted(self) -> int:
+        """Rows that counted."""
+        return self.rows_read - self.rows_rejected
+
+
+class _Row:
+    """One data row being checked: its cells, Excel row number and problems."""
+
+    __slots__ = ("cells", "number", "problems", "sheet", "columns")
+
+    def __init__(self, cells: list, number: int, sheet: str, columns: dict[str, int]):
+        self.cells, self.number, self.sheet, self.columns = cells, number, sheet, columns
+        self.problems: list[Problem] = []
+
+    def get(self, name: str) -> object:
+        column = self.columns.get(name)
+        return self.cells[column] if column is not None and column < len(self.cells) else ""
+
+    def fail(self, code: str, name: str, severity: str = "error", **params) -> None:
+        column = self.columns.get(name)
+        value = "" if name in PERSONAL_FIELDS else clean_text(self.get(name))[:100]
+        self.problems.append(
+            Problem(
+                code,
+                row=self.number,
+                column=column_letter(column) if column is not None else None,
+                value=value,
+                sheet=self.sheet,
+                params=params,
+                severity=severity,
+            )
+        )
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+class _Resolver:
+    """Kelurahan and RT lookups, cached by the raw text (a city file repeats them a lot)."""
+
+    def __init__(self, index: AreaIndex):
+        self.index = index
+        self.cache: dict[tuple, tuple[str | None, str | None]] = {}
+
+    def kelurahan(self, row: _Row) -> str | None:
+        key = (row.get("kelurahan_code"), row.get("kelurahan"), row.get("kecamatan"))
+        if key not in self.cache:
+            self.cache[key] = self._resolve(*key)
+        code, problem = self.cache[key]
+        if problem:
+            by_code = problem == "import.unknown_kelurahan" or "kelurahan" not in row.columns
+            row.fail(problem, "kelurahan_code" if by_code else "kelurahan")
+        return code
+
+    def _resolve(self, raw_code, raw_name, raw_kecamatan) -> tuple[str | None, str | None]:
+        if is_blank(raw_code) and is_blank(raw_name):
+            return None, "import.missing_kelurahan"
+        if not is_blank(raw_code):
+            code = kelurahan_code(raw_code)
+            if code is None or code not in self.index.kelurahan:
+                return None, "import.unknown_kelurahan"
+            return code, None
+        candidates = self.index.kelurahan_by_name.get(compact(raw_name), ())
+        if not candidates:
+            return None, "import.unknown_kelurahan_name"
+        if len(candidates) > 1:
+            kecamatan = compact(raw_kecamatan)
+            candidates = tuple(c for c in candidates if self.index.kelurahan[c] == kecamatan)
+            if len(candidates) != 1:
+                return None, "import.ambiguous_kelurahan"
+        return candidates[0], None
+
+    def rt(self, row: _Row, kelurahan: str | None) -> int | None:
+        if "rt_rw" in row.columns and not is_blank(row.get("rt_rw")):
+            match = _RT_RW.match(clean_text(row.get("rt_rw")))
+            rt = area_number(match.group(1)) if match else None
+            rw = area_number(match.group(2)) if match else None
+            rt_field = rw_field = "rt_rw"
+        else:
+            rt, rw = area_number(row.get("rt")), area_number(row.get("rw"))
+            rt_field, rw_field = "rt", "rw"
+        if rw is None:
+            row.fail("import.bad_number", rw_field, field="rw")
+        if rt is None:
+            row.fail("import.bad_number", rt_field, field="rt")
+        if kelurahan is None or rt is None or rw is None:
+            return None
+        rt_id = self.index.rt_ids.get(f"{kelurahan}.{rw}.{rt}")
+        if rt_id is None:
+            row.fail("import.unknown_rt", rt_field, rt=rt, rw=rw, kelurahan=kelurahan)
+        return rt_id
+
+
+def _count_cell(row: _Row, name: str) -> int | None:
+    """A count column: ``-`` or empty is zero (reported); anything not a count is an error."""
+    raw = row.get(name)
+    if isinstance(raw, str) and clean_text(raw) in BLANK_AS_ZERO:
+        row.fail("import.blank_as_zero", name, severity="warning")
+        return 0
+    value = count(raw)
+    if value is None:
+        row.fail("import.bad_count", name)
+    return value
+
+
+def _is_total_row(cells: list) -> bool:
+    texts = [clean_text(cell).upper() for cell in cells if not is_blank(cell)]
+    return bool(texts) and texts[0].rstrip(":") in TOTAL_WORDS
+
+
+def run(sheet: Sheet, mapping: Mapping, iset: IndicatorSet, index: AreaIndex) -> Outcome:
+    """Check every row below the header and add up the figures per RT."""
+    outcome = Outcome()
+    resolver = _Resolver(index)
+    sums: dict[tuple[int, str], int] = defaultdict(int)
+    first_seen: dict[str, int] = {}
+    totals: list[tuple[int, list]] = []
+    covered: set[str | None] = set()
+    for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
+        number = mapping.header_row + 1 + offset
+        if all(is_blank(cell) for cell in cells):
+            continue
+        if _is_total_row(cells):
+            totals.append((number, cells))
+            continue
+        row = _Row(cells, number, sheet.name, mapping.columns)
+        outcome.rows_read += 1
+        kelurahan = resolver.kelurahan(row)
+        covered.add(kelurahan)
+        rt_id = resolver.rt(row, kelurahan)
+        if iset.shape == "household":
+            contributions = _household(row, iset, mapping, first_seen)
+        else:
+            contributions = _per_rt(row, iset, rt_id, first_seen)
+        if row.rejected:
+            outcome.rows_rejected += 1
+        else:
+            outcome.rows_warned += bool(row.problems)
+            for indicator, value in contributions.items():
+                sums[(rt_id, indicator)] += value
+        outcome.problems.extend(row.problems)
+    if iset.shape == "household":  # a family list speaks for every RT of its kelurahan
+        for code in covered - {None}:
+            for rt_id in index.rts_by_kelurahan.get(code, ()):
+                for indicator in iset.indicators:
+                    sums[(rt_id, indicator)] += 0
+    outcome.values = dict(sums)
+    outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
+    return outcome
+
+
+def _household(
+    row: _Row, iset: IndicatorSet, mapping: Mapping, first_seen: dict[str, int]
+) -> dict[str, int]:
+    """One family: its category and members, counted once per No. KK."""
+    raw_id = row.get("household_id")
+    household = clean_text(raw_id)
+    if (isinstance(raw_id, float | int) and len(household) > 15) or _SCIENTIFIC.match(household):
+        row.fail("import.long_number", "household_id")
+    elif not household:
+        row.fail("import.missing_value", "household_id", field="household_id")
+    elif household in first_seen:
+        row.fail(
+            "import.duplicate_household",
+            "household_id",
+            severity="warning",
+            first_row=first_seen[household],
+        )
+        return {}
+    category = mapping.values.get(fold_value(row.get("category")))
+    if category is None:
+        row.fail("import.unknown_category", "category")
+    members = _count_cell(row, "members") if "members" in mapping.columns else 0
+    if row.rejected:
+        return {}
+    first_seen[household] = row.number
+    values = {}
+    for rule in iset.rules:
+        if rule.count is not None and rule.count == category:
+            values[rule.indicator] = 1
+        elif rule.sum and rule.where == category:
+            values[rule.indicator] = members or 0
+    return values
+
+
+def _per_rt(
+    row: _Row, iset: IndicatorSet, rt_id: int | None, first_seen: dict[str, int]
+) -> dict[str, int]:
+    """One RT's counts, taken as they are; the same RT twice is an error."""
+    values = {}
+    for rule in iset.rules:
+        value = _count_cell(row, rule.indicator)
+        if value is not None:
+            values[rule.indicator] = value
+    if rt_id is not None:
+        key = str(rt_id)
+        if key in first_seen:
+            row.fail("import.duplicate_rt", "rt", first_row=first_seen[key])
+        elif not row.rejected:
+            first_seen[key] = row.number
+    return values
+
+
+def _check_totals(
+    totals, sheet: Sheet, mapping: Mapping, iset: IndicatorSet, outcome: Outcome
+) -> list[Problem]:
+    """A stated total (JUMLAH/TOTAL row) that differs from what the rows add up to."""
+    problems = []
+    computed: dict[str, int] = defaultdict(int)
+    for (_rt, indicator), value in outcome.values.items():
+        computed[indicator] += value
+    for number, cells in totals:
+        for name, column in mapping.columns.items():
+            if column >= len(cells) or is_blank(cells[column]):
+                continue
+            stated = count(cells[column])
+            if iset.shape == "rt" and name in iset.indicators:
+                expected = computed[name]
+            elif iset.shape == "household" and name == "household_id":
+                expected = outcome.rows_read
+            else:
+                continue
+            if stated != expected:
+                problems.append(
+                    Problem(
+                        "import.total_mismatch",
+                        row=number,
+                        column=column_letter(column),
+                        sheet=sheet.name,
+                        value=clean_text(cells[column]),
+                        severity="warning",
+                        params={"stated": stated, "computed": expected},
+                    )
+                )
+    return problems
+
+
+@dataclass(frozen=True)
+class Change:
+    """One RT figure the upload would write."""
+
+    rt_id: int
+    indicator: str
+    old: int | None
+    new: int
+
+
+@dataclass
+class Plan:
+    """What a commit would do to the figures in force."""
+
+    new: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)  # largest changes first
+    unchanged: int = 0
+    removed: list[tuple[int, str]] = field(default_factory=list)  # in force, not in the file
+
+    @property
+    def is_noop(self) -> bool:
+        """True when committing would change nothing."""
+        return not (self.new or self.changed or self.removed)
+
+
+def plan(values: dict[tuple[int, str], int], current: dict[tuple[int, str], int]) -> Plan:
+    """Compare the file's figures with the ones in force."""
+    result = Plan()
+    for (rt_id, indicator), new in values.items():
+        old = current.get((rt_id, indicator))
+        if old is None:
+            result.new.append(Change(rt_id, indicator, None, new))
+        elif old != new:
+            result.changed.append(Change(rt_id, indicator, old, new))
+        else:
+            result.unchanged += 1
+    result.changed.sort(key=lambda c: (-abs(c.new - c.old), c.rt_id, c.indicator))
+    result.removed = sorted(key for key in current if key not in values)
+    return result

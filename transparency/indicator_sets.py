@@ -1,0 +1,83 @@
+"""Indicator sets: what a department's file means. Pure definitions loaded from JSON.
+
+An indicator set names a department, a shape ("household": one row per family, counted
+per RT; "rt": one row per RT, taken as it is), the header aliases of each column it may
+have, and how rows become indicator values. ``seed/indicator_sets.json`` holds them.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one indicator is computed: count a category, sum a field, or read a column."""
+
+    indicator: str
+    count: str | None = None
+    sum: str | None = None
+    where: str | None = None
+    column: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndicatorSet:
+    """A kind of department file."""
+
+    code: str
+    department: str
+    shape: str
+    name_id: str
+    name_en: str
+    fields: dict[str, tuple[str, ...]]
+    categories: dict[str, tuple[str, ...]]
+    rules: tuple[Rule, ...]
+    personal: tuple[str, ...] = field(default=())
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """The indicator codes this set produces, in order."""
+        return tuple(rule.indicator for rule in self.rules)
+
+    def column_aliases(self) -> dict[str, tuple[str, ...]]:
+        """Every field the header may hold, with its aliases (indicator columns included)."""
+        aliases = dict(self.fields)
+        for rule in self.rules:
+            if rule.column:
+                aliases[rule.indicator] = rule.column
+        return aliases
+
+
+@cache
+def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
+    """The indicator sets of a JSON file, by code (read once per path)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    common = {name: tuple(aliases) for name, aliases in data["common_fields"].items()}
+    personal = tuple(data.get("personal_fields", ()))
+    sets = {}
+    for raw in data["sets"]:
+        rules = tuple(
+            Rule(
+                indicator=code,
+                count=spec.get("count"),
+                sum=spec.get("sum"),
+                where=spec.get("where"),
+                column=tuple(spec.get("column", ())),
+            )
+            for code, spec in raw["indicators"].items()
+        )
+        fields = {**common, **{name: tuple(a) for name, a in raw.get("fields", {}).items()}}
+        sets[raw["code"]] = IndicatorSet(
+            code=raw["code"],
+            department=raw["department"],
+            shape=raw["shape"],
+            name_id=raw["name_id"],
+            name_en=raw["name_en"],
+            fields=fields,
+            categories={k: tuple(v) for k, v in raw.get("categories", {}).items()},
+            rules=rules,
+            personal=personal,
+        )
+    return sets

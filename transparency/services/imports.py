@@ -1,0 +1,553 @@
+"""Importing a department file: the dry run (read, map, check, plan) and the commit.
+
+The dry run writes nothing; the commit writes one upload, all its figures and points
+the indicators' active version at it, in the caller's one transaction. The file itself
+is never stored: only its name, size and sha256.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, insert, text, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from transparency import importing
+from transparency.indicator_sets import IndicatorSet
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AreaLevel,
+    Department,
+    Figure,
+    Indicator,
+    KelurahanAlias,
+    Period,
+    StagedFigure,
+    Upload,
+    UploadFile,
+    UploadIndicator,
+    UploadStatus,
+    User,
+)
+from transparency.problems import Problem, UnreadableFile
+from transparency.services import audit
+from transparency.services.catalog import month_period
+from transparency.spreadsheets import read_sheets
+
+
+@dataclass
+class ImportReport:
+    """Everything a dry run found, as the operator sees it."""
+
+    indicator_set: IndicatorSet
+    period: str
+    filename: str
+    sha256: str
+    size: int
+    mapping: importing.Mapping | None = None
+    outcome: importing.Outcome | None = None
+    plan: importing.Plan | None = None
+    problems: list[Problem] = field(default_factory=list)  # file-level
+    rt_codes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        """File-level problems, then every row's, in reading order."""
+        rows = self.outcome.problems if self.outcome else []
+        return self.problems + sorted(rows, key=Problem.sort_key)
+
+    @property
+    def can_commit(self) -> bool:
+        """A file with a plan can be committed; rejected rows are left out of it."""
+        return not self.problems and self.plan is not None
+
+
+def area_index(session: Session) -> importing.AreaIndex:
+    """The area tree as the pipeline needs it: kelurahan by code and name, RTs by code."""
+    kecamatan = aliased(Area)
+    rows = session.exec(
+        select(Area.code, Area.name, kecamatan.name)
+        .join(kecamatan, kecamatan.id == Area.parent_id)
+        .where(Area.level == AreaLevel.KELURAHAN)
+    ).all()
+    kelurahan = {code: importing.compact(kec) for code, _name, kec in rows}
+    by_name: dict[str, tuple[str, ...]] = {}
+    for code, name, _kec in rows:
+        by_name[importing.compact(name)] = (*by_name.get(importing.compact(name), ()), code)
+    for alias, code in session.exec(
+        select(KelurahanAlias.alias, Area.code).join(Area, Area.id == KelurahanAlias.area_id)
+    ):
+        by_name.setdefault(importing.compact(alias), (code,))
+    rt_ids = {
+        code: rt_id
+        for code, rt_id in session.exec(
+            select(Area.code, Area.id).where(Area.level == AreaLevel.RT)
+        )
+    }
+    by_kelurahan: dict[str, list[int]] = {}
+    for code, rt_id in rt_ids.items():
+        by_kelurahan.setdefault(code.rsplit(".", 2)[0], []).append(rt_id)
+    return importing.AreaIndex(
+        kelurahan=kelurahan,
+        kelurahan_by_name=by_name,
+        rt_ids=rt_ids,
+        rts_by_kelurahan={k: tuple(v) for k, v in by_kelurahan.items()},
+    )
+
+
+def current_values(session: Session, iset: IndicatorSet, period: str) -> dict[tuple[int, str], int]:
+    """The figures in force for the set's indicators and the period."""
+    statement = (
+        select(Figure.area_id, Indicator.code, Figure.value)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .join(Period, Period.id == Figure.period_id)
+        .join(
+            ActiveUpload,
+            and_(
+                ActiveUpload.upload_id == Figure.upload_id,
+                ActiveUpload.indicator_id == Figure.indicator_id,
+                ActiveUpload.period_id == Figure.period_id,
+            ),
+        )
+        .where(Indicator.code.in_(iset.indicators), Period.code == period)
+    )
+    return {(area_id, code): value for area_id, code, value in session.exec(statement)}
+
+
+def preview_import(
+    session: Session,
+    data: bytes,
+    filename: str,
+    iset: IndicatorSet,
+    period: str,
+    mapping: importing.Mapping | None = None,
+) -> ImportReport:
+    """The dry run: everything parsed and checked, the plan made, nothing written."""
+    report = ImportReport(iset, period, filename, hashlib.sha256(data).hexdigest(), len(data))
+    if _period_problem(period):
+        report.problems.append(Problem("import.bad_period", value=period))
+        return report
+    try:
+        sheets = read_sheets(data, filename)
+    except UnreadableFile as exc:
+        report.problems.append(exc.problem)
+        return report
+    if mapping is None:
+        mapping, problems = importing.suggest_mapping(sheets, iset)
+        report.problems.extend(problems)
+    sheet = next((s for s in sheets if s.name == getattr(mapping, "sheet", None)), None)
+    if mapping is None or sheet is None:
+        if not report.problems:
+            report.problems.append(Problem("import.mapping_sheet_missing"))
+        return report
+    report.mapping = mapping
+    index = area_index(session)
+    report.outcome = importing.run(sheet, mapping, iset, index)
+    report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
+    report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
+    return report
+
+
+def _period_problem(period: str) -> bool:
+    """True unless the period is a month like ``2026-10``."""
+    try:
+        year, month = (int(part) for part in period.split("-"))
+        month_period(year, month)
+    except ValueError:
+        return True
+    return not (2000 <= year <= 2100 and len(period) == 7)
+
+
+def _period(session: Session, code: str) -> Period:
+    period = session.exec(select(Period).where(Period.code == code)).first()
+    if period is None:
+        year, month = (int(part) for part in code.split("-"))
+        period = month_period(year, month)
+        session.add(period)
+        session.flush()
+    return period
+
+
+class ImportRefused(Exception):
+    """A commit, cancel or restore that cannot be done; ``code`` is translated at the edge."""
+
+    def __init__(self, error_code: str, **params):
+        super().__init__(error_code)
+        self.code = error_code
+        self.params = params
+
+
+def _problem_json(problem: Problem) -> dict:
+    return {
+        "code": problem.code,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "sheet": problem.sheet,
+        "params": problem.params,
+        "severity": problem.severity,
+    }
+
+
+def problem_from_json(data: dict) -> Problem:
+    """A stored problem back as a ``Problem``."""
+    return Problem(
+        data["code"],
+        row=data.get("row"),
+        column=data.get("column"),
+        value=data.get("value"),
+        sheet=data.get("sheet"),
+        params=data.get("params") or {},
+        severity=data.get("severity", "error"),
+    )
+
+
+MAX_STORED_PROBLEMS = 5000
+MAX_STORED_CHANGES = 200
+
+
+def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, int]) -> dict:
+    """The dry run's numbers and the largest changes, as stored on the upload."""
+    outcome, plan = report.outcome, report.plan
+    return {
+        "rows_read": outcome.rows_read if outcome else 0,
+        "rows_accepted": outcome.rows_accepted if outcome else 0,
+        "rows_rejected": outcome.rows_rejected if outcome else 0,
+        "rows_warned": outcome.rows_warned if outcome else 0,
+        "new": len(plan.new) if plan else 0,
+        "changed": len(plan.changed) if plan else 0,
+        "unchanged": plan.unchanged if plan else 0,
+        "removed": len(plan.removed) if plan else 0,
+        "problem_count": len(report.all_problems),
+        "largest_changes": [
+            {
+                "rt": rt_names.get(c.rt_id, str(c.rt_id)),
+                "indicator": c.indicator,
+                "old": c.old,
+                "new": c.new,
+            }
+            for c in (plan.changed[:MAX_STORED_CHANGES] if plan else [])
+        ],
+        "based_on": active,  # indicator → upload in force at the dry run
+    }
+
+
+def stage_import(
+    session: Session,
+    report: ImportReport,
+    actor: User | None,
+    now: datetime,
+    ttl: timedelta,
+    content: bytes | None = None,
+    upload: Upload | None = None,
+) -> Upload:
+    """Keep the dry run in the database: the upload, its summary and its staged figures.
+
+    Nothing is written to the figures. A file that cannot be read, or that would change
+    nothing, ends here (status failed or noop). ``upload`` is an upload started earlier
+    (``start_upload``) whose dry run this is; otherwise a new one is created.
+    """
+    iset = report.indicator_set
+    department = session.exec(select(Department).where(Department.code == iset.department)).one()
+    period = _period(session, report.period) if not _period_problem(report.period) else None
+    indicators = _indicators(session, iset)
+    active = (
+        {}
+        if period is None
+        else {code: a.upload_id for code, a in _active(session, indicators, period).items()}
+    )
+    status = (
+        UploadStatus.FAILED
+        if not report.can_commit
+        else UploadStatus.NOOP
+        if report.plan.is_noop
+        else UploadStatus.READY
+    )
+    summary = _summary(report, report.rt_codes, active)
+    upload = upload or Upload(status=status)
+    fields = dict(
+        department_id=department.id,
+        period_id=period.id if period else _any_period(session),
+        file_name=report.filename[:255],
+        sha256=report.sha256,
+        size_bytes=report.size,
+        shape=iset.shape,
+        status=status,
+        rows_read=summary["rows_read"],
+        rows_accepted=summary["rows_accepted"],
+        rows_rejected=summary["rows_rejected"],
+        rows_warned=summary["rows_warned"],
+        uploaded_by_id=actor.id if actor else None,
+        indicator_set=iset.code,
+        mapping_applied=report.mapping.to_json() if report.mapping else {},
+        summary=summary,
+        problems=[_problem_json(p) for p in report.all_problems[:MAX_STORED_PROBLEMS]],
+        expires_at=now + ttl,
+    )
+    for name, value in fields.items():
+        setattr(upload, name, value)
+    session.add(upload)
+    session.flush()
+    session.execute(delete(UploadIndicator).where(UploadIndicator.upload_id == upload.id))
+    session.execute(delete(StagedFigure).where(StagedFigure.upload_id == upload.id))
+    session.add_all(
+        UploadIndicator(upload_id=upload.id, indicator_id=i.id) for i in indicators.values()
+    )
+    if status != UploadStatus.READY:
+        session.execute(delete(UploadFile).where(UploadFile.upload_id == upload.id))
+    elif report.outcome.values:
+        session.connection().execute(
+            insert(StagedFigure),
+            [
+                {
+                    "upload_id": upload.id,
+                    "indicator_id": indicators[code].id,
+                    "area_id": rt_id,
+                    "value": value,
+                }
+                for (rt_id, code), value in report.outcome.values.items()
+            ],
+        )
+    if status == UploadStatus.READY and content is not None and not file_exists(session, upload):
+        session.add(UploadFile(upload_id=upload.id, content=content, expires_at=now + ttl))
+    audit.record(
+        session,
+        "upload.dry_run",
+        actor=actor,
+        object_type="upload",
+        object_id=upload.id,
+        outcome=status.value,
+        indicator_set=iset.code,
+        period=report.period,
+        sha256=report.sha256,
+        rows_read=summary["rows_read"],
+        rows_rejected=summary["rows_rejected"],
+    )
+    session.flush()
+    return upload
+
+
+def start_upload(
+    session: Session,
+    actor: User | None,
+    iset: IndicatorSet,
+    period: str,
+    filename: str,
+    content: bytes,
+    now: datetime,
+    ttl: timedelta,
+) -> Upload:
+    """Keep a received file until its dry run (the mapping may still need confirming)."""
+    department = session.exec(select(Department).where(Department.code == iset.department)).one()
+    period_row = _period(session, period) if not _period_problem(period) else None
+    upload = Upload(
+        department_id=department.id,
+        period_id=period_row.id if period_row else _any_period(session),
+        file_name=filename[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        shape=iset.shape,
+        status=UploadStatus.QUEUED,
+        uploaded_by_id=actor.id if actor else None,
+        indicator_set=iset.code,
+        summary={"period": period},
+        expires_at=now + ttl,
+        created_at=now,
+    )
+    session.add(upload)
+    session.flush()
+    session.add(UploadFile(upload_id=upload.id, content=content, expires_at=now + ttl))
+    session.flush()
+    return upload
+
+
+def file_exists(session: Session, upload: Upload) -> bool:
+    """True while the upload's bytes are still kept."""
+    return session.get(UploadFile, upload.id) is not None
+
+
+def file_of(session: Session, upload: Upload) -> bytes | None:
+    """The bytes of a file still under import, or None once they are gone."""
+    stored = session.get(UploadFile, upload.id)
+    return stored.content if stored else None
+
+
+def _any_period(session: Session) -> int:
+    """A failed upload with an unusable period still needs a period row to point at."""
+    return session.exec(select(Period.id).order_by(Period.starts_on.desc())).first()
+
+
+def _indicators(session: Session, iset: IndicatorSet) -> dict[str, Indicator]:
+    statement = select(Indicator).where(Indicator.code.in_(iset.indicators))
+    return {i.code: i for i in session.exec(statement)}
+
+
+def _active(
+    session, indicators: dict[str, Indicator], period: Period, lock: bool = False
+) -> dict[str, ActiveUpload]:
+    """The version in force per indicator code (locked for update during a commit)."""
+    by_id = {i.id: code for code, i in indicators.items()}
+    statement = select(ActiveUpload).where(
+        ActiveUpload.period_id == period.id, ActiveUpload.indicator_id.in_(list(by_id))
+    )
+    if lock:
+        statement = statement.with_for_update()
+    return {by_id[a.indicator_id]: a for a in session.exec(statement)}
+
+
+def commit_upload(
+    session: Session,
+    upload_id: int,
+    actor: User | None,
+    sha256: str,
+    now: datetime,
+    remote_addr: str = "",
+) -> Upload:
+    """Write exactly what the dry run staged: bound to its file, its operator and its deadline.
+
+    All or nothing in the caller's transaction. If another commit changed the version in
+    force since this dry run, nothing is written and ``ImportRefused("import.stale")``.
+    """
+    upload = session.get(Upload, upload_id)
+    if upload is None:
+        raise ImportRefused("import.unknown_upload")
+    _check_ready(upload, actor, sha256, now)
+    iset_indicators = {
+        i.code: i
+        for i in session.exec(
+            select(Indicator)
+            .join(UploadIndicator, UploadIndicator.indicator_id == Indicator.id)
+            .where(UploadIndicator.upload_id == upload.id)
+        )
+    }
+    period = session.get(Period, upload.period_id)
+    active = _active(session, iset_indicators, period, lock=True)
+    if {code: a.upload_id for code, a in active.items()} != upload.summary.get("based_on", {}):
+        raise ImportRefused("import.stale")
+    claimed = session.execute(
+        update(Upload)
+        .where(Upload.id == upload.id, Upload.status == UploadStatus.READY)
+        .values(
+            status=UploadStatus.COMMITTED,
+            committed_at=now,
+            supersedes_id=next(iter(active.values())).upload_id if active else None,
+        )
+    ).rowcount
+    if claimed != 1:
+        raise ImportRefused("import.already_done")
+    session.execute(
+        text(
+            "INSERT INTO figure (area_id, indicator_id, period_id, upload_id, value) "
+            "SELECT area_id, indicator_id, :period, upload_id, value FROM staged_figure "
+            "WHERE upload_id = :upload"
+        ),
+        {"period": period.id, "upload": upload.id},
+    )
+    _point_at(session, upload, period, iset_indicators.values(), active, actor, now)
+    _discard(session, upload.id)
+    audit.record(
+        session,
+        "upload.commit",
+        actor=actor,
+        object_type="upload",
+        object_id=upload.id,
+        remote_addr=remote_addr,
+        sha256=upload.sha256,
+        indicator_set=upload.indicator_set,
+        figures=upload.summary.get("new", 0)
+        + upload.summary.get("changed", 0)
+        + upload.summary.get("unchanged", 0),
+    )
+    session.flush()
+    session.refresh(upload)
+    return upload
+
+
+def _check_ready(upload: Upload, actor: User | None, sha256: str, now: datetime) -> None:
+    """The dry run may be committed only as it was shown, by whoever ran it, in time."""
+    if upload.status != UploadStatus.READY:
+        raise ImportRefused("import.already_done")
+    if actor is not None and upload.uploaded_by_id not in (None, actor.id):
+        raise ImportRefused("import.not_yours")
+    if sha256 != upload.sha256:
+        raise ImportRefused("import.not_this_file")
+    expires = upload.expires_at
+    if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) < now:
+        raise ImportRefused("import.expired")
+
+
+def _point_at(session, upload, period, indicators, active, actor, now) -> None:
+    """Make the upload the version in force for each of its indicators and the period."""
+    for indicator in indicators:
+        pointer = active.get(indicator.code) or ActiveUpload(
+            indicator_id=indicator.id, period_id=period.id, upload_id=upload.id
+        )
+        pointer.upload_id = upload.id
+        pointer.activated_at = now
+        pointer.activated_by_id = actor.id if actor else None
+        session.add(pointer)
+
+
+def _discard(session: Session, upload_id: int) -> None:
+    """Drop what only the dry run needed: the staged figures and the file's bytes."""
+    session.execute(delete(StagedFigure).where(StagedFigure.upload_id == upload_id))
+    session.execute(delete(UploadFile).where(UploadFile.upload_id == upload_id))
+
+
+def cancel_upload(session: Session, upload_id: int, actor: User | None) -> Upload:
+    """Drop a dry run: nothing was written to the figures, and nothing of it is kept."""
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.status != UploadStatus.READY:
+        raise ImportRefused("import.already_done")
+    upload.status = UploadStatus.CANCELLED
+    session.add(upload)
+    _discard(session, upload.id)
+    audit.record(session, "upload.cancel", actor=actor, object_type="upload", object_id=upload.id)
+    return upload
+
+
+def restore_upload(session: Session, upload_id: int, actor: User, now: datetime) -> Upload:
+    """Make an earlier committed upload the version in force again (the walidata's undo)."""
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.status != UploadStatus.COMMITTED:
+        raise ImportRefused("import.not_restorable")
+    indicators = {
+        i.code: i
+        for i in session.exec(
+            select(Indicator)
+            .join(UploadIndicator, UploadIndicator.indicator_id == Indicator.id)
+            .where(UploadIndicator.upload_id == upload.id)
+        )
+    }
+    period = session.get(Period, upload.period_id)
+    active = _active(session, indicators, period, lock=True)
+    _point_at(session, upload, period, indicators.values(), active, actor, now)
+    audit.record(
+        session,
+        "upload.restore",
+        actor=actor,
+        object_type="upload",
+        object_id=upload.id,
+        period=period.code,
+    )
+    session.flush()
+    return upload
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Expire dry runs past their deadline: their staged figures and files are deleted."""
+    expired = session.exec(
+        select(Upload).where(Upload.status == UploadStatus.READY, Upload.expires_at < now)
+    ).all()
+    for upload in expired:
+        upload.status = UploadStatus.CANCELLED
+        session.add(upload)
+        _discard(session, upload.id)
+    return len(expired)
+
+
+def active_upload_ids(session: Session) -> set[int]:
+    """The uploads in force for at least one indicator and period."""
+    return set(session.exec(select(ActiveUpload.upload_id).distinct()).all())

@@ -1,0 +1,344 @@
+"""Uploads by department operators (and the walidata): file → mapping → dry run → commit.
+
+Thin views over ``services.imports``: an operator sees and commits only their own
+department's uploads; the walidata sees all and may restore an earlier version.
+"""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlmodel import select
+
+from transparency import messages, workbook_templates
+from transparency.access import Permission, requires
+from transparency.db import get_session
+from transparency.importing import Mapping, fold_value, required_fields, suggest_mapping
+from transparency.indicator_sets import IndicatorSet, load_indicator_sets
+from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
+from transparency.problems import UnreadableFile
+from transparency.security import current_account, current_scope, remote_addr
+from transparency.services import imports, mappings
+from transparency.spreadsheets import column_letter, read_sheets
+
+bp = Blueprint("uploads", __name__, url_prefix="/unggah")
+
+
+def _sets() -> dict[str, IndicatorSet]:
+    """The indicator sets this person may upload."""
+    sets = load_indicator_sets(Path(current_app.config["INDICATOR_SETS"]))
+    db = get_session()
+    departments = {d.code: d.id for d in db.exec(select(Department))}
+    scope = current_scope()
+    return {
+        code: s
+        for code, s in sets.items()
+        if scope.may_upload_for(departments.get(s.department, -1))
+    }
+
+
+def _ttl() -> timedelta:
+    return timedelta(hours=current_app.config["IMPORT_TTL_HOURS"])
+
+
+def _own(upload_id: int) -> Upload:
+    """An upload this person may see; 404 otherwise (also for other departments')."""
+    upload = get_session().get(Upload, upload_id)
+    if upload is None or not current_scope().may_upload_for(upload.department_id):
+        abort(404)
+    return upload
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires(Permission.UPLOADS_CREATE)
+def new():
+    """Choose the indicator set, the period and a saved mapping, and send the file."""
+    sets, form, error = _sets(), FlaskForm(), None
+    chosen = request.form.get("indicator_set", "")
+    if request.method == "POST" and form.validate_on_submit():
+        file = request.files.get("file")
+        content = file.read() if file else b""
+        if file:
+            file.close()  # the multipart parser may have spooled it to a temporary file
+        iset = sets.get(chosen)
+        if iset is None or not content:
+            error = _("Choose an indicator set and a file.")
+        else:
+            return _received(
+                iset,
+                request.form.get("period", ""),
+                file.filename or "file",
+                content,
+                request.form.get("mapping", ""),
+            )
+    db = get_session()
+    saved = {code: mappings.list_mappings(db, s.department, code) for code, s in sets.items()}
+    return render_template(
+        "uploads/new.html",
+        form=form,
+        sets=sets,
+        saved=saved,
+        error=error,
+        default_period=_last_month(),
+    )
+
+
+def _last_month() -> str:
+    today = datetime.now(UTC).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, mapping_name: str):
+    """Keep the file; dry-run it at once with a saved mapping, else ask for the mapping."""
+    db = get_session()
+    now = datetime.now(UTC)
+    upload = imports.start_upload(
+        db, current_account(), iset, period, filename, content, now, _ttl()
+    )
+    mapping = mappings.get_mapping(db, iset.department, mapping_name) if mapping_name else None
+    if mapping is None:
+        db.commit()
+        return redirect(url_for("uploads.mapping", upload_id=upload.id))
+    _dry_run(upload, iset, mapping, content)
+    return redirect(url_for("uploads.report", upload_id=upload.id))
+
+
+def _dry_run(upload: Upload, iset: IndicatorSet, mapping: Mapping | None, content: bytes):
+    db = get_session()
+    report = imports.preview_import(
+        db, content, upload.file_name, iset, upload.summary.get("period", ""), mapping
+    )
+    imports.stage_import(db, report, current_account(), datetime.now(UTC), _ttl(), upload=upload)
+    db.commit()
+
+
+def _iset_of(upload: Upload) -> IndicatorSet:
+    iset = load_indicator_sets(Path(current_app.config["INDICATOR_SETS"])).get(upload.indicator_set)
+    if iset is None:
+        abort(404)
+    return iset
+
+
+@bp.route("/<int:upload_id>/pemetaan", methods=["GET", "POST"])
+@requires(Permission.UPLOADS_CREATE)
+def mapping(upload_id: int):
+    """Confirm or correct the suggested sheet, columns and category values."""
+    upload = _own(upload_id)
+    db = get_session()
+    content = imports.file_of(db, upload)
+    if upload.status != UploadStatus.QUEUED or content is None:
+        return redirect(url_for("uploads.report", upload_id=upload.id))
+    iset = _iset_of(upload)
+    try:
+        sheets = read_sheets(content, upload.file_name)
+    except UnreadableFile:
+        _dry_run(upload, iset, None, content)
+        return redirect(url_for("uploads.report", upload_id=upload.id))
+    suggested, problems = suggest_mapping(sheets, iset)
+    sheet = next((s for s in sheets if suggested and s.name == suggested.sheet), None)
+    form = FlaskForm()
+    if sheet is None:
+        _dry_run(upload, iset, None, content)
+        return redirect(url_for("uploads.report", upload_id=upload.id))
+    header = sheet.rows[suggested.header_row - 1]
+    found_values = _category_values(sheet, suggested) if iset.shape == "household" else []
+    if request.method == "POST" and form.validate_on_submit():
+        confirmed = _confirmed(suggested, header, found_values, iset)
+        name = request.form.get("save_as", "").strip()[:120]
+        if name:
+            mappings.save_mapping(
+                db, iset.department, name, iset.code, confirmed, current_account()
+            )
+        _dry_run(upload, iset, confirmed, content)
+        return redirect(url_for("uploads.report", upload_id=upload.id))
+    fields = _fields(iset)
+    return render_template(
+        "uploads/mapping.html",
+        upload=upload,
+        iset=iset,
+        form=form,
+        mapping=suggested,
+        header=header,
+        fields=fields,
+        required=set(required_fields(iset)),
+        values=found_values,
+        letter=column_letter,
+        problems=problems,
+        label=messages.field_label,
+    )
+
+
+def _fields(iset: IndicatorSet) -> list[str]:
+    """The fields the mapping page offers, in a reading order."""
+    order = ["kelurahan_code", "kelurahan", "kecamatan", "rw", "rt", "rt_rw"]
+    return order + [name for name in iset.column_aliases() if name not in order]
+
+
+def _category_values(sheet, mapping: Mapping) -> list[str]:
+    column = mapping.columns.get("category")
+    if column is None:
+        return []
+    rows = sheet.rows[mapping.header_row :]
+    return sorted({fold_value(r[column]) for r in rows if column < len(r)} - {""})[:100]
+
+
+def _confirmed(suggested: Mapping, header: list, values: list[str], iset: IndicatorSet) -> Mapping:
+    """The mapping as the operator confirmed it on the form (unknown entries are ignored)."""
+    columns = {}
+    for name in _fields(iset):
+        raw = request.form.get(f"col_{name}", "")
+        if raw.isdigit() and int(raw) < len(header):
+            columns[name] = int(raw)
+    chosen = {}
+    for index, text in enumerate(values):
+        category = request.form.get(f"val_{index}", "")
+        if category in iset.categories:
+            chosen[text] = category
+    return Mapping(
+        sheet=suggested.sheet,
+        header_row=suggested.header_row,
+        columns=columns,
+        values=chosen,
+        headers={n: str(header[c]) for n, c in columns.items()},
+        ignored=[
+            str(h) for i, h in enumerate(header) if i not in columns.values() and str(h).strip()
+        ],
+    )
+
+
+@bp.get("/<int:upload_id>")
+@requires(Permission.UPLOADS_CREATE)
+def report(upload_id: int):
+    """The dry-run report: counts, the mapping applied, changes and every problem."""
+    upload = _own(upload_id)
+    problems = [imports.problem_from_json(p) for p in upload.problems]
+    return render_template(
+        "uploads/report.html",
+        upload=upload,
+        problems=problems,
+        render=messages.render,
+        label=messages.field_label,
+        letter=column_letter,
+        form=FlaskForm(),
+        period=get_session().get(Period, upload.period_id),
+        mine=upload.uploaded_by_id == current_account().id,
+    )
+
+
+@bp.post("/<int:upload_id>/simpan")
+@requires(Permission.UPLOADS_CREATE)
+def commit(upload_id: int):
+    """Commit exactly the dry run shown."""
+    upload = _own(upload_id)
+    db = get_session()
+    if FlaskForm().validate_on_submit():
+        try:
+            imports.commit_upload(
+                db,
+                upload.id,
+                current_account(),
+                request.form.get("sha256", ""),
+                datetime.now(UTC),
+                remote_addr(),
+            )
+        except imports.ImportRefused as exc:
+            db.rollback()
+            flash(messages.refusal(exc))
+        else:
+            db.commit()
+            flash(_("The figures were saved and are now in force."))
+    return redirect(url_for("uploads.report", upload_id=upload.id))
+
+
+@bp.post("/<int:upload_id>/batal")
+@requires(Permission.UPLOADS_CREATE)
+def cancel(upload_id: int):
+    """Drop a dry run: nothing is written and nothing of the file is kept."""
+    upload = _own(upload_id)
+    db = get_session()
+    if FlaskForm().validate_on_submit():
+        try:
+            imports.cancel_upload(db, upload.id, current_account())
+        except imports.ImportRefused as exc:
+            flash(messages.refusal(exc))
+        db.commit()
+    return redirect(url_for("uploads.history"))
+
+
+@bp.get("/riwayat")
+@requires(Permission.UPLOADS_CREATE)
+def history():
+    """The uploads of the department (all departments for the walidata), newest first."""
+    db = get_session()
+    scope = current_scope()
+    statement = (
+        select(Upload, Department.name, Period.code)
+        .join(Department, Department.id == Upload.department_id)
+        .join(Period, Period.id == Upload.period_id)
+        .order_by(Upload.id.desc())
+        .limit(200)
+    )
+    if scope.department_id is not None:
+        statement = statement.where(Upload.department_id == scope.department_id)
+    active = imports.active_upload_ids(db)
+    return render_template(
+        "uploads/history.html",
+        rows=db.exec(statement).all(),
+        active=active,
+        form=FlaskForm(),
+        can_restore=scope.can(Permission.UPLOADS_RESTORE),
+    )
+
+
+@bp.post("/<int:upload_id>/pulihkan")
+@requires(Permission.UPLOADS_RESTORE)
+def restore(upload_id: int):
+    """Make an earlier committed upload the version in force again."""
+    _own(upload_id)
+    db = get_session()
+    if FlaskForm().validate_on_submit():
+        try:
+            imports.restore_upload(db, upload_id, current_account(), datetime.now(UTC))
+        except imports.ImportRefused as exc:
+            db.rollback()
+            flash(messages.refusal(exc))
+        else:
+            db.commit()
+            flash(_("The earlier version is in force again."))
+    return redirect(url_for("uploads.history"))
+
+
+@bp.get("/templat/<code>.xlsx")
+@requires(Permission.UPLOADS_CREATE)
+def template(code: str):
+    """The indicator set's template workbook."""
+    iset = _sets().get(code)
+    if iset is None:
+        abort(404)
+    db = get_session()
+    kecamatan = {
+        a.id: a.name for a in db.exec(select(Area).where(Area.level == AreaLevel.KECAMATAN))
+    }
+    kelurahan = [
+        (a.code, a.name, kecamatan.get(a.parent_id, ""))
+        for a in db.exec(select(Area).where(Area.level == AreaLevel.KELURAHAN).order_by(Area.code))
+    ]
+    body = workbook_templates.build_template(iset, kelurahan)
+    return Response(
+        body,
+        headers={"Content-Disposition": f'attachment; filename="templat-{code}.xlsx"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
