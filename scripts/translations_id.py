@@ -299,4 +299,11 @@ ID = {
     "warning": "peringatan",
     "— not in this file —": "— tidak ada di berkas ini —",
     "The kelurahan is empty.": "Kelurahan kosong.",
+    "Checking the file failed on our side. Nothing was written; please try again.": "Pemeriksaan berkas gagal karena masalah di sistem kami. Tidak ada yang disimpan; silakan coba lagi.",
+    "Checking the file stopped before it finished. Nothing was written; upload it again.": "Pemeriksaan berkas berhenti sebelum selesai. Tidak ada yang disimpan; unggah ulang berkasnya.",
+    "Checking the file took longer than allowed. Nothing was written; split the file or remove unused formatting and try again.": "Pemeriksaan berkas melebihi batas waktu. Tidak ada yang disimpan; pecah berkasnya atau hapus format yang tidak dipakai, lalu coba lagi.",
+    "Rows checked: %(rows)s": "Baris diperiksa: %(rows)s",
+    "The file is being checked; this page refreshes by itself.": "Berkas sedang diperiksa; halaman ini akan diperbarui sendiri.",
+    "The file is no longer kept (over a day old). Upload it again.": "Berkas sudah tidak disimpan (lebih dari sehari). Unggah ulang berkasnya.",
+    "The file needs more memory than allowed to check. Nothing was written; split the file and try again.": "Berkas memerlukan memori melebihi batas untuk diperiksa. Tidak ada yang disimpan; pecah berkasnya lalu coba lagi.",
 }

@@ -99,6 +99,7 @@ def make_app(engine, session, **overrides):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": str(engine.url),
         "WTF_CSRF_ENABLED": False,  # csrf_app turns it on
+        "IMPORT_IN_PROCESS": True,  # tests/test_import_worker.py runs the child process
         **overrides,
     }
     app = create_app(config)

@@ -78,7 +78,9 @@ def _root_names(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.name)
 def test_no_module_imports_the_package_root(path):
-    assert _root_names(path) == set()
+    # The import job's child process is an entry point, like wsgi.py: it builds the app.
+    allowed = {"create_app"} if path == PACKAGE / "worker.py" else set()
+    assert _root_names(path) <= allowed
 
 
 def test_models_import_nothing_else_of_the_app():

@@ -36,6 +36,11 @@ DEFAULTS = {
     # Imports: indicator sets, and how long a dry run waits for its commit.
     "INDICATOR_SETS": str(Path(__file__).resolve().parent.parent / "seed" / "indicator_sets.json"),
     "IMPORT_TTL_HOURS": 24,
+    # The dry run runs in a child process with these limits (in-process for tests).
+    "IMPORT_IN_PROCESS": False,
+    "IMPORT_MEMORY_MB": 3072,
+    "IMPORT_SECONDS": 600,
+    "IMPORT_STALL_SECONDS": 180,
     # Hosts this app answers for (others get 400); the number of proxies in front of it.
     "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "::1"],
     "PROXY_COUNT": 0,

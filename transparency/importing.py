@@ -10,6 +10,7 @@ Personal columns (NIK, No. KK, names, addresses) are read only as far as countin
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code, name_key
@@ -268,8 +269,20 @@ def _is_total_row(cells: list) -> bool:
     return bool(texts) and texts[0].rstrip(":") in TOTAL_WORDS
 
 
-def run(sheet: Sheet, mapping: Mapping, iset: IndicatorSet, index: AreaIndex) -> Outcome:
-    """Check every row below the header and add up the figures per RT."""
+PROGRESS_EVERY = 20_000
+
+
+def run(
+    sheet: Sheet,
+    mapping: Mapping,
+    iset: IndicatorSet,
+    index: AreaIndex,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Check every row below the header and add up the figures per RT.
+
+    ``progress`` is called with the number of rows checked every ``PROGRESS_EVERY`` rows.
+    """
     outcome = Outcome()
     resolver = _Resolver(index)
     sums: dict[tuple[int, str], int] = defaultdict(int)
@@ -278,6 +291,8 @@ def run(sheet: Sheet, mapping: Mapping, iset: IndicatorSet, index: AreaIndex) ->
     covered: set[str | None] = set()
     for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
         number = mapping.header_row + 1 + offset
+        if progress and offset and offset % PROGRESS_EVERY == 0:
+            progress(offset)
         if all(is_blank(cell) for cell in cells):
             continue
         if _is_total_row(cells):

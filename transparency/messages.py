@@ -164,6 +164,23 @@ TEMPLATES.update(
             "The saved mapping names a sheet this workbook does not have."
         ),
         "import.missing_kelurahan": lazy_gettext("The kelurahan is empty."),
+        "import.file_gone": lazy_gettext(
+            "The file is no longer kept (over a day old). Upload it again."
+        ),
+        "import.stalled": lazy_gettext(
+            "Checking the file stopped before it finished. Nothing was written; upload it again."
+        ),
+        "import.too_slow": lazy_gettext(
+            "Checking the file took longer than allowed. Nothing was written; split the file or "
+            "remove unused formatting and try again."
+        ),
+        "import.too_big": lazy_gettext(
+            "The file needs more memory than allowed to check. Nothing was written; split the file "
+            "and try again."
+        ),
+        "import.crashed": lazy_gettext(
+            "Checking the file failed on our side. Nothing was written; please try again."
+        ),
         "import.unknown_kelurahan": lazy_gettext(
             '"%(value)s" is not a kelurahan code of this city.'
         ),

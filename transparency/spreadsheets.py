@@ -9,7 +9,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from transparency.codes import clean_text
 from transparency.containers import DEFAULT_LIMITS, Limits, inspect
@@ -50,11 +50,18 @@ def _read_workbook(data: bytes) -> list[Sheet]:
             )
             for meta in workbook.sheets_metadata
         ]
-    except BaseException as exc:  # CalamineError, or a panic of the Rust reader
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise  # out of memory or time, interrupts: the caller decides
         detail = str(exc)[:200]
         raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
+
+
+def _is_reader_failure(exc: BaseException) -> bool:
+    """A failure of the file (calamine's errors, or a panic of its Rust code)."""
+    return isinstance(exc, CalamineError | ValueError | TypeError | OSError) or (
+        type(exc).__name__ == "PanicException"
+    )
 
 
 def _read_csv(data: bytes, filename: str) -> list[list]:

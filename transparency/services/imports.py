@@ -123,6 +123,7 @@ def preview_import(
     iset: IndicatorSet,
     period: str,
     mapping: importing.Mapping | None = None,
+    progress=None,
 ) -> ImportReport:
     """The dry run: everything parsed and checked, the plan made, nothing written."""
     report = ImportReport(iset, period, filename, hashlib.sha256(data).hexdigest(), len(data))
@@ -144,7 +145,7 @@ def preview_import(
         return report
     report.mapping = mapping
     index = area_index(session)
-    report.outcome = importing.run(sheet, mapping, iset, index)
+    report.outcome = importing.run(sheet, mapping, iset, index, progress)
     report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
     return report
@@ -231,6 +232,7 @@ def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, i
             for c in (plan.changed[:MAX_STORED_CHANGES] if plan else [])
         ],
         "based_on": active,  # indicator → upload in force at the dry run
+        "period": report.period,
     }
 
 

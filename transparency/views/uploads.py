@@ -4,6 +4,9 @@ Thin views over ``services.imports``: an operator sees and commits only their ow
 department's uploads; the walidata sees all and may restore an earlier version.
 """
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,10 +33,11 @@ from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
 from transparency.problems import UnreadableFile
 from transparency.security import current_account, current_scope, remote_addr
-from transparency.services import imports, mappings
+from transparency.services import import_jobs, imports, mappings
 from transparency.spreadsheets import column_letter, read_sheets
 
 bp = Blueprint("uploads", __name__, url_prefix="/unggah")
+_CHILDREN: list[subprocess.Popen] = []  # running import jobs of this server process
 
 
 def _sets() -> dict[str, IndicatorSet]:
@@ -112,17 +116,32 @@ def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, ma
     if mapping is None:
         db.commit()
         return redirect(url_for("uploads.mapping", upload_id=upload.id))
-    _dry_run(upload, iset, mapping, content)
+    _launch(upload, iset, mapping)
     return redirect(url_for("uploads.report", upload_id=upload.id))
 
 
-def _dry_run(upload: Upload, iset: IndicatorSet, mapping: Mapping | None, content: bytes):
+def _launch(upload: Upload, iset: IndicatorSet, mapping: Mapping | None) -> None:
+    """Start the dry run: in a child process with limits, or here when configured so."""
     db = get_session()
-    report = imports.preview_import(
-        db, content, upload.file_name, iset, upload.summary.get("period", ""), mapping
-    )
-    imports.stage_import(db, report, current_account(), datetime.now(UTC), _ttl(), upload=upload)
+    upload.mapping_applied = mapping.to_json() if mapping else {}
+    db.add(upload)
     db.commit()
+    if current_app.config["IMPORT_IN_PROCESS"]:
+        import_jobs.dry_run_upload(db, db, upload.id, iset, datetime.now(UTC), _ttl())
+        db.commit()
+        return
+    env = {**os.environ, "DATABASE_URL": current_app.config["DATABASE_URL"]}
+    _CHILDREN[:] = [child for child in _CHILDREN if child.poll() is None]  # reap finished
+    _CHILDREN.append(
+        subprocess.Popen(  # noqa: S603 - our own module, an integer argument
+            [sys.executable, "-m", "transparency.worker", str(upload.id)],
+            env=env,
+            cwd=str(Path(current_app.root_path).parent),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+    )
 
 
 def _iset_of(upload: Upload) -> IndicatorSet:
@@ -145,13 +164,13 @@ def mapping(upload_id: int):
     try:
         sheets = read_sheets(content, upload.file_name)
     except UnreadableFile:
-        _dry_run(upload, iset, None, content)
+        _launch(upload, iset, None)
         return redirect(url_for("uploads.report", upload_id=upload.id))
     suggested, problems = suggest_mapping(sheets, iset)
     sheet = next((s for s in sheets if suggested and s.name == suggested.sheet), None)
     form = FlaskForm()
     if sheet is None:
-        _dry_run(upload, iset, None, content)
+        _launch(upload, iset, None)
         return redirect(url_for("uploads.report", upload_id=upload.id))
     header = sheet.rows[suggested.header_row - 1]
     found_values = _category_values(sheet, suggested) if iset.shape == "household" else []
@@ -162,7 +181,7 @@ def mapping(upload_id: int):
             mappings.save_mapping(
                 db, iset.department, name, iset.code, confirmed, current_account()
             )
-        _dry_run(upload, iset, confirmed, content)
+        _launch(upload, iset, confirmed)
         return redirect(url_for("uploads.report", upload_id=upload.id))
     fields = _fields(iset)
     return render_template(
@@ -224,6 +243,10 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
 def report(upload_id: int):
     """The dry-run report: counts, the mapping applied, changes and every problem."""
     upload = _own(upload_id)
+    if upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+        stall = timedelta(seconds=current_app.config["IMPORT_STALL_SECONDS"])
+        if import_jobs.sweep_stalled(get_session(), datetime.now(UTC), stall):
+            get_session().commit()
     problems = [imports.problem_from_json(p) for p in upload.problems]
     return render_template(
         "uploads/report.html",

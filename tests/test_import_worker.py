@@ -1,0 +1,125 @@
+"""The dry run in its own child process: progress and outcome in the database, a time
+limit that ends in a clear "failed", and a killed job that never touches the figures."""
+
+import io
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlmodel import Session, select
+
+from tests.browser import seeded_app
+from tests.conftest import SEED, register_subset
+from transparency.db import get_engine
+from transparency.models import Area, AreaLevel, Upload
+
+KELURAHAN = "35.78.03.1005"  # Wonorejo (Rungkut): 40 RTs in the register
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """A file database holding the demo city (three kelurahan), as a real server has."""
+    folder = tmp_path_factory.mktemp("worker")
+    app = seeded_app(folder / "w.sqlite3", SEED, register_subset(folder / "r.csv"))
+    app.config.update(WTF_CSRF_ENABLED=False, IMPORT_IN_PROCESS=False)
+    return app
+
+
+def rt_file(app, rows_per_rt: int = 1) -> bytes:
+    """A Dinkes stunting file for every RT of Wonorejo (Rungkut), repeated if asked."""
+    with app.app_context(), Session(get_engine()) as session:
+        codes = session.exec(
+            select(Area.code).where(Area.level == AreaLevel.RT, Area.code.like(f"{KELURAHAN}.%"))
+        ).all()
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Data")
+    sheet.append(["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"])
+    for _ in range(rows_per_rt):
+        for code in sorted(codes):
+            _k, rw, rt = code.rsplit(".", 2)
+            sheet.append([KELURAHAN, rw, rt, 3])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(app, data: bytes):
+    """Sign in as the walidata and send the file with a confirmed mapping: the job starts."""
+    client = app.test_client()
+    client.post("/masuk", data={"username": "walidata", "password": "walidata-demo-2026"})
+    sent = client.post(
+        "/unggah/",
+        content_type="multipart/form-data",
+        data={
+            "indicator_set": "dinkes_stunting",
+            "period": "2026-11",
+            "mapping": "",
+            "file": (io.BytesIO(data), "stunting.xlsx"),
+        },
+    )
+    sent.request.environ["wsgi.input"].close()
+    mapping_url = sent.headers["Location"]
+    confirmed = client.post(
+        mapping_url,
+        data={"col_kelurahan_code": "0", "col_rw": "1", "col_rt": "2", "col_balita_stunting": "3"},
+    )
+    upload_id = int(confirmed.headers["Location"].rsplit("/", 1)[1])
+    return client, upload_id
+
+
+def wait_for(app, upload_id: int, until, seconds: float = 60) -> Upload:
+    """Poll the upload row until ``until(upload)`` holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context(), Session(get_engine()) as session:
+            row = session.get(Upload, upload_id)
+            if until(row):
+                return row
+        time.sleep(0.2)
+    raise AssertionError(f"upload {upload_id} never reached the state; last {row.status}")
+
+
+def test_a_child_process_runs_the_dry_run(city):
+    client, upload_id = upload(city, rt_file(city))
+    page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page or "rows-read" in page  # progress page while running
+    done = wait_for(city, upload_id, lambda u: u.status not in ("queued", "parsing"))
+    assert done.status == "ready"
+    assert (done.rows_read, done.rows_rejected, done.summary["new"]) == (40, 0, 40)
+    report = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
+    assert re.search(r'id="rows-read">40<', report)
+    assert 'http-equiv="refresh"' not in report
+
+
+def test_a_job_past_its_time_limit_fails_clearly(city, monkeypatch):
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "1")
+    client, upload_id = upload(city, rt_file(city, rows_per_rt=4000))  # 160,000 rows
+    done = wait_for(city, upload_id, lambda u: u.status not in ("queued", "parsing"), 120)
+    assert (done.status, done.error) == ("failed", "import.too_slow")
+    page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
+    assert "Nothing was written" in page or "Tidak ada yang disimpan" in page
+
+
+def test_a_killed_job_is_marked_failed_and_the_figures_stay(city):
+    city.config["IMPORT_STALL_SECONDS"] = 1
+    client, upload_id = upload(city, rt_file(city, rows_per_rt=4000))
+    running = wait_for(city, upload_id, lambda u: u.status == "parsing", 60)
+    assert running.status == "parsing"
+    pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    for pid in pids:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"transparency.worker" in cmdline and str(upload_id).encode() in cmdline:
+            os.kill(pid, signal.SIGKILL)
+    time.sleep(1.5)
+    client.get(f"/unggah/{upload_id}")  # viewing the report sweeps stalled jobs
+    with city.app_context(), Session(get_engine()) as session:
+        row = session.get(Upload, upload_id)
+        assert (row.status, row.error) == ("failed", "import.stalled")
+    city.config["IMPORT_STALL_SECONDS"] = 180

@@ -1,0 +1,135 @@
+"""Running a dry run as a job: in this process (tests, CLI) or in a child process with
+memory and time limits (the upload pages), with progress and outcome in the database.
+
+A job whose process died (killed for memory, a crash, a restart) stops sending its
+heartbeat; ``sweep_stalled`` marks it failed so the operator sees a clear message and the
+figures in force stay as they were.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from transparency.importing import Mapping
+from transparency.indicator_sets import IndicatorSet
+from transparency.models import Upload, UploadStatus, User
+from transparency.services import audit
+from transparency.services.imports import file_of, preview_import, stage_import
+
+
+def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 0) -> None:
+    """Record progress. With an engine, in its own short transaction, visible at once to
+    every app server (the child process); with a session, inside its transaction."""
+    table = Upload.__table__
+
+    def write(connection) -> None:
+        current = connection.execute(
+            table.select().with_only_columns(table.c.summary).where(table.c.id == upload_id)
+        ).scalar_one()
+        summary = {
+            **(current or {}),
+            "phase": phase,
+            "rows_checked": rows,
+            "heartbeat": datetime.now(UTC).isoformat(),
+        }
+        connection.execute(
+            update(Upload)
+            .where(Upload.id == upload_id)
+            .values(summary=summary, status=UploadStatus.PARSING)
+        )
+
+    if isinstance(target, Engine):
+        with target.begin() as connection:
+            write(connection)
+    else:
+        write(target.connection())
+
+
+def dry_run_upload(
+    session: Session,
+    progress_to: Engine | Session,
+    upload_id: int,
+    iset: IndicatorSet,
+    now: datetime,
+    ttl: timedelta,
+    before_writing: Callable[[], None] = lambda: None,
+) -> Upload:
+    """Read, check and plan a received upload; leave it ready, noop or failed.
+
+    ``progress_to`` is where the heartbeat goes: the engine in a child process, the
+    session itself when the job runs in the caller's transaction. ``before_writing`` lets
+    a child process end its long read transaction before it writes (SQLite refuses a
+    write from a snapshot older than the heartbeats).
+    """
+    engine = progress_to
+    upload = session.get(Upload, upload_id)
+    content = file_of(session, upload)
+    if content is None:
+        return mark_failed(session, upload, "import.file_gone")
+    heartbeat(engine, upload_id, "reading")
+    mapping = Mapping.from_json(upload.mapping_applied) if upload.mapping_applied else None
+    period = (upload.summary or {}).get("period", "")
+    report = preview_import(
+        session,
+        content,
+        upload.file_name,
+        iset,
+        period,
+        mapping,
+        progress=lambda rows: heartbeat(engine, upload_id, "checking", rows),
+    )
+    before_writing()
+    upload = session.get(Upload, upload_id)
+    session.refresh(upload)
+    actor = session.get(User, upload.uploaded_by_id) if upload.uploaded_by_id else None
+    staged = stage_import(session, report, actor, now, ttl, upload=upload)
+    staged.summary = {**staged.summary, "period": period}
+    session.add(staged)
+    return staged
+
+
+def mark_failed(session: Session, upload: Upload, code: str) -> Upload:
+    """End a job with a reason the operator can read; nothing was written to the figures."""
+    upload.status = UploadStatus.FAILED
+    upload.error = code
+    upload.problems = [
+        {
+            "code": code,
+            "row": None,
+            "column": None,
+            "value": "",
+            "sheet": None,
+            "params": {},
+            "severity": "error",
+        }
+    ]
+    session.add(upload)
+    audit.record(
+        session,
+        "upload.failed",
+        object_type="upload",
+        object_id=upload.id,
+        outcome="failed",
+        reason=code,
+    )
+    return upload
+
+
+def sweep_stalled(session: Session, now: datetime, stall: timedelta) -> int:
+    """Mark failed every job whose heartbeat stopped longer than ``stall`` ago."""
+    count = 0
+    running = select(Upload).where(Upload.status == UploadStatus.PARSING)
+    for upload in session.exec(running).all():
+        beat = (upload.summary or {}).get("heartbeat")
+        started = datetime.fromisoformat(beat) if beat else _aware(upload.created_at)
+        if now - started > stall:
+            mark_failed(session, upload, "import.stalled")
+            count += 1
+    return count
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
