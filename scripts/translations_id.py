@@ -306,4 +306,7 @@ ID = {
     "The file is being checked; this page refreshes by itself.": "Berkas sedang diperiksa; halaman ini akan diperbarui sendiri.",
     "The file is no longer kept (over a day old). Upload it again.": "Berkas sudah tidak disimpan (lebih dari sehari). Unggah ulang berkasnya.",
     "The file needs more memory than allowed to check. Nothing was written; split the file and try again.": "Berkas memerlukan memori melebihi batas untuk diperiksa. Tidak ada yang disimpan; pecah berkasnya lalu coba lagi.",
+    "REASON": "ALASAN",
+    "Download your rows with the reasons (Excel)": "Unduh baris Anda beserta alasannya (Excel)",
+    "kept until you save or cancel, a day at most.": "disimpan sampai Anda menyimpan atau membatalkan, paling lama sehari.",
 }

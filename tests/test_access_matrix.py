@@ -82,6 +82,7 @@ EXPECTED = {
     "uploads.new": "uploads:create",
     "uploads.mapping": "uploads:create",
     "uploads.report": "uploads:create",
+    "uploads.report_workbook": "uploads:create",
     "uploads.commit": "uploads:create",
     "uploads.cancel": "uploads:create",
     "uploads.history": "uploads:create",
@@ -125,6 +126,7 @@ EXPECTED_RULES = {
     ("/unggah/", "uploads.new", frozenset({"GET", "POST"})),
     ("/unggah/<int:upload_id>/pemetaan", "uploads.mapping", frozenset({"GET", "POST"})),
     ("/unggah/<int:upload_id>", "uploads.report", frozenset({"GET"})),
+    ("/unggah/<int:upload_id>/laporan.xlsx", "uploads.report_workbook", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/simpan", "uploads.commit", frozenset({"POST"})),
     ("/unggah/<int:upload_id>/batal", "uploads.cancel", frozenset({"POST"})),
     ("/unggah/riwayat", "uploads.history", frozenset({"GET"})),
@@ -222,7 +224,7 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/unggah/1/simpan") in checked
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
-    assert len(checked) == 28
+    assert len(checked) == 29
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -494,6 +496,23 @@ UPLOAD_REPORT = grid({
     WRONG_LEVEL: (403,  403,  403),
 }, UPLOAD_TARGET_NAMES)
 
+# The report workbook of an upload exists only while its file is kept for the dry run; the
+# demo's uploads are committed, so it is gone (404) even for those who may see the upload.
+UPLOAD_REPORT_WORKBOOK = grid({
+    #             own   other missing
+    ANON:        (L,    L,    L),
+    WALIDATA:    (404,  404,  404),
+    DINSOS:      (404,  404,  404),
+    DISPENDIK:   (404,  404,  404),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, UPLOAD_TARGET_NAMES)
+
 # The mapping page of an upload, GET and (empty) POST alike: the uploads are committed, so
 # whoever may see one is sent on to its report; nobody else learns that it exists.
 UPLOAD_MAPPING = grid({
@@ -648,6 +667,7 @@ SIMPLE_URLS = {
 }
 UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
     "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
+    "uploads.report_workbook": ("/unggah/{id}/laporan.xlsx", UPLOAD_REPORT_WORKBOOK),
     "uploads.mapping": ("/unggah/{id}/pemetaan", UPLOAD_MAPPING),
 }
 TEMPLATE_URL = "/unggah/templat/{code}.xlsx"
@@ -972,10 +992,10 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"upload actions audited: {unexpected}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 69 cells a role (58 + 11 of uploads), but the city's three roles have no parent
+    # GET: 72 cells a role (58 + 14 of uploads), but the city's three roles have no parent
     # area (5 cells each); POST: 26 cells a role (13 + 13 of uploads), but the walidata
     # skips its own deactivation and reset.
-    assert cells == len(ROLES) * (69 + 26) - 3 * 5 - 2
+    assert cells == len(ROLES) * (72 + 26) - 3 * 5 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

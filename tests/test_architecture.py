@@ -28,6 +28,7 @@ CORE = [
     "indicator_sets",
     "containers",
     "workbook_templates",
+    "error_report",
 ]
 
 

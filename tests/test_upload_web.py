@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
 from sqlalchemy import and_
 from sqlmodel import Session, select
@@ -140,12 +141,18 @@ def test_dinsos_sample_through_the_upload_pages(app, session):
         ("error", "27", "K"),
         ("warning", "4264", "B"),
     ]
-    assert (
-        "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005." in html
-        or "RT 099 / RW 001" in html
-    )
+    assert "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005." in html
+    workbook_url = report_url + "/laporan.xlsx"
+    marked = openpyxl.load_workbook(io.BytesIO(dinsos.get(workbook_url).data)).active
+    reasons = {row: marked.cell(row, 13).value for row in (5, 16, 17, 27, 4264)}
+    assert reasons[5] == "ALASAN" and reasons[16] is None
+    assert reasons[17] == "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005."
+    assert "MAMPU" in reasons[27] and "4263" in reasons[4264]
+    fills = {ref: marked[ref].fill.start_color.rgb for ref in ("F17", "K27", "B4264", "F16")}
+    assert fills == {"F17": "FFF4B6B6", "K27": "FFF4B6B6", "B4264": "FFFFE8A3", "F16": "00000000"}
     assert commit(dinsos, report_url).status_code == 302
     assert in_force(session, ("kk_gamis", "kk_pramis", "jiwa_gamis")) == expected(DINSOS)
+    assert dinsos.get(workbook_url).status_code == 404  # the file went with the commit
 
     again = send(dinsos, "dinsos_gamis_pramis", DINSOS, mapping="Data Gamis Pramis")
     assert not again.headers["Location"].endswith("/pemetaan")  # the saved mapping asks nothing

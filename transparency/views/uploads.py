@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlmodel import select
 
-from transparency import messages, workbook_templates
+from transparency import error_report, messages, workbook_templates
 from transparency.access import Permission, requires
 from transparency.db import get_session
 from transparency.importing import Mapping, fold_value, required_fields, suggest_mapping
@@ -258,6 +258,33 @@ def report(upload_id: int):
         form=FlaskForm(),
         period=get_session().get(Period, upload.period_id),
         mine=upload.uploaded_by_id == current_account().id,
+    )
+
+
+@bp.get("/<int:upload_id>/laporan.xlsx")
+@requires(Permission.UPLOADS_CREATE)
+def report_workbook(upload_id: int):
+    """The operator's rows with a reason column and the bad cells marked; only while the
+    file is kept (until commit or cancel, a day at most)."""
+    upload = _own(upload_id)
+    content = imports.file_of(get_session(), upload)
+    mapping = upload.mapping_applied or {}
+    if content is None or not mapping:
+        abort(404)
+    sheet = next(
+        (s for s in read_sheets(content, upload.file_name) if s.name == mapping["sheet"]), None
+    )
+    if sheet is None:
+        abort(404)
+    problems = [imports.problem_from_json(p) for p in upload.problems]
+    body = error_report.build_report(
+        sheet.rows, mapping["header_row"], problems, messages.describe, _("REASON")
+    )
+    disposition = f'attachment; filename="laporan-unggah-{upload.id}.xlsx"'
+    return Response(
+        body,
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
