@@ -38,7 +38,7 @@ from tests.conftest import (
 )
 from transparency import create_app
 from transparency.config import DEFAULTS
-from transparency.models import Area, AuditEvent, Department, Role, User
+from transparency.models import Area, AuditEvent, Department, Role, Upload, User
 from transparency.password_policy import check_password
 from transparency.passwords import hash_password, needs_rehash, verify_password
 from transparency.redirects import safe_next
@@ -1068,7 +1068,13 @@ def test_wb01_login_csrf_is_refused(csrf_app, db):
 def test_wb01_get_routes_change_nothing(app, db):
     admin = signed_in(app, WALIDATA)
     target = fresh(db, RT_HEAD)
-    values = {"user_id": str(target.id), "code": RT_A, "filename": "site.css"}
+    any_upload = db.exec(select(Upload.id).order_by(Upload.id)).first()
+    values = {
+        "user_id": str(target.id),
+        "code": RT_A,
+        "filename": "site.css",
+        "upload_id": str(any_upload),
+    }
     gets = route_paths(app, "GET", values)
     # The template route takes an indicator-set code, not an area code.
     gets = [
