@@ -214,9 +214,17 @@ def create_account(
     )
     session.add(user)
     session.flush()
+    _audit_change(session, "account.create", actor, user, change, remote_addr)
+    return user, temporary
+
+
+def _audit_change(
+    session: Session, action: str, actor: User, user: User, change: AccountChange, remote_addr: str
+) -> None:
+    """An account creation or change in the audit trail: who set which role and area."""
     audit.record(
         session,
-        "account.create",
+        action,
         actor=actor,
         object_type="user",
         object_id=user.id,
@@ -225,7 +233,6 @@ def create_account(
         area=change.area_code or "",
         department=change.department_code or "",
     )
-    return user, temporary
 
 
 def update_account(
@@ -239,17 +246,7 @@ def update_account(
     if before != (user.role, user.area_id, user.department_id):
         user.session_version += 1
     session.add(user)
-    audit.record(
-        session,
-        "account.update",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        remote_addr=remote_addr,
-        role=change.role.value,
-        area=change.area_code or "",
-        department=change.department_code or "",
-    )
+    _audit_change(session, "account.update", actor, user, change, remote_addr)
 
 
 def set_active(session: Session, actor: User, user: User, active: bool, remote_addr: str) -> None:

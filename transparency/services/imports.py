@@ -416,14 +416,7 @@ def commit_upload(
     if upload is None:
         raise ImportRefused("import.unknown_upload")
     _check_ready(upload, actor, sha256, now)
-    iset_indicators = {
-        i.code: i
-        for i in session.exec(
-            select(Indicator)
-            .join(UploadIndicator, UploadIndicator.indicator_id == Indicator.id)
-            .where(UploadIndicator.upload_id == upload.id)
-        )
-    }
+    iset_indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
     active = _active(session, iset_indicators, period, lock=True)
     if {code: a.upload_id for code, a in active.items()} != upload.summary.get("based_on", {}):
@@ -510,19 +503,22 @@ def cancel_upload(session: Session, upload_id: int, actor: User | None) -> Uploa
     return upload
 
 
+def _upload_indicators(session: Session, upload: Upload) -> dict[str, Indicator]:
+    """The indicators an upload carries, by code."""
+    statement = (
+        select(Indicator)
+        .join(UploadIndicator, UploadIndicator.indicator_id == Indicator.id)
+        .where(UploadIndicator.upload_id == upload.id)
+    )
+    return {indicator.code: indicator for indicator in session.exec(statement)}
+
+
 def restore_upload(session: Session, upload_id: int, actor: User, now: datetime) -> Upload:
     """Make an earlier committed upload the version in force again (the walidata's undo)."""
     upload = session.get(Upload, upload_id)
     if upload is None or upload.status != UploadStatus.COMMITTED:
         raise ImportRefused("import.not_restorable")
-    indicators = {
-        i.code: i
-        for i in session.exec(
-            select(Indicator)
-            .join(UploadIndicator, UploadIndicator.indicator_id == Indicator.id)
-            .where(UploadIndicator.upload_id == upload.id)
-        )
-    }
+    indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
     active = _active(session, indicators, period, lock=True)
     _point_at(session, upload, period, indicators.values(), active, actor, now)
