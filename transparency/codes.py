@@ -21,8 +21,10 @@ def clean_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    text = str(value)
+    if text.isascii():  # the common case: NFKC changes nothing, split() folds the spaces
+        return " ".join(text.split())
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def area_number(value: object, width: int = 3) -> str | None:
@@ -91,4 +93,6 @@ def count(value: object) -> int | None:
 
 def is_blank(value: object) -> bool:
     """True for an empty cell or one holding only spaces."""
-    return clean_text(value) == ""
+    if value is None or value == "":
+        return True
+    return isinstance(value, str) and clean_text(value) == ""

@@ -202,6 +202,7 @@ class _Resolver:
     def __init__(self, index: AreaIndex):
         self.index = index
         self.cache: dict[tuple, tuple[str | None, str | None]] = {}
+        self.numbers: dict[tuple, str | None] = {}
 
     def kelurahan(self, row: _Row) -> str | None:
         key = (row.get("kelurahan_code"), row.get("kelurahan"), row.get("kecamatan"))
@@ -231,6 +232,13 @@ class _Resolver:
                 return None, "import.ambiguous_kelurahan"
         return candidates[0], None
 
+    def number(self, raw: object) -> str | None:
+        """``area_number``, remembered per distinct cell value (a city file repeats them)."""
+        key = (type(raw), raw)
+        if key not in self.numbers:
+            self.numbers[key] = area_number(raw)
+        return self.numbers[key]
+
     def rt(self, row: _Row, kelurahan: str | None) -> int | None:
         if "rt_rw" in row.columns and not is_blank(row.get("rt_rw")):
             match = _RT_RW.match(clean_text(row.get("rt_rw")))
@@ -238,7 +246,7 @@ class _Resolver:
             rw = area_number(match.group(2)) if match else None
             rt_field = rw_field = "rt_rw"
         else:
-            rt, rw = area_number(row.get("rt")), area_number(row.get("rw"))
+            rt, rw = self.number(row.get("rt")), self.number(row.get("rw"))
             rt_field, rw_field = "rt", "rw"
         if rw is None:
             row.fail("import.bad_number", rw_field, field="rw")
@@ -265,8 +273,11 @@ def _count_cell(row: _Row, name: str) -> int | None:
 
 
 def _is_total_row(cells: list) -> bool:
-    texts = [clean_text(cell).upper() for cell in cells if not is_blank(cell)]
-    return bool(texts) and texts[0].rstrip(":") in TOTAL_WORDS
+    """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
+    for cell in cells:
+        if not is_blank(cell):
+            return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
+    return False
 
 
 PROGRESS_EVERY = 20_000
