@@ -24,6 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 SAMPLES = ROOT.parent / "shared" / "samples"
 DEMO_KELURAHAN = ("35.78.03.1005", "35.78.05.1005", "35.78.12.1006")
+SAMPLE_KELURAHAN = (  # the six kelurahan of the sample department files
+    "35.78.03.1005",
+    "35.78.05.1005",
+    "35.78.07.1002",
+    "35.78.10.1007",
+    "35.78.12.1006",
+    "35.78.29.1003",
+)
 
 
 def pytest_report_header(config):
@@ -55,13 +63,16 @@ def engine(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def seeded_connection(engine, tmp_path_factory):
+def seeded_connection(engine, tmp_path_factory, request):
     """For modules marked ``demo_once``: the demo city, seeded once in a transaction that is
-    never committed (each test works in a savepoint of it)."""
+    never committed (each test works in a savepoint of it). A module may name the kelurahan
+    to register in ``DEMO_KELURAHAN`` (default: both Wonorejo and Tanjung Perak)."""
+    kelurahan = getattr(request.module, "DEMO_KELURAHAN", DEMO_KELURAHAN)
     connection = engine.connect()
     transaction = connection.begin()
+    register = register_subset(tmp_path_factory.mktemp("seed") / "r.csv", kelurahan)
     with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
-        demo.seed_demo(seeding, SEED, register_subset(tmp_path_factory.mktemp("seed") / "r.csv"))
+        demo.seed_demo(seeding, SEED, register)
         seeding.commit()
     yield connection
     transaction.rollback()

@@ -21,7 +21,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
-from tests.conftest import SAMPLES, SEED, register_subset
+from tests.conftest import SAMPLE_KELURAHAN, SAMPLES, SEED
 from transparency import messages
 from transparency.cli_import import format_report
 from transparency.importing import Change
@@ -40,7 +40,6 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem
-from transparency.services import demo
 from transparency.services.imports import (
     ImportRefused,
     cancel_upload,
@@ -53,14 +52,6 @@ from transparency.services.imports import (
 
 pytestmark = pytest.mark.demo_once
 
-SAMPLE_KELURAHAN = (
-    "35.78.03.1005",
-    "35.78.05.1005",
-    "35.78.07.1002",
-    "35.78.10.1007",
-    "35.78.12.1006",
-    "35.78.29.1003",
-)
 PERIOD = "2026-10"
 TTL = timedelta(hours=24)
 SETS = load_indicator_sets(SEED / "indicator_sets.json")
@@ -77,20 +68,7 @@ SAMPLE = {  # file → (department, indicator set, expected CSV)
 DINSOS_SHEET = "DATA GAMIS PRAMIS"
 
 
-@pytest.fixture(scope="module")
-def seeded_connection(engine, tmp_path_factory):
-    """Overrides conftest's: the demo city seeded over the six kelurahan of the samples,
-    once for the module, in a transaction that is never committed (each test works in a
-    savepoint of it through conftest's ``session``)."""
-    connection = engine.connect()
-    transaction = connection.begin()
-    register = register_subset(tmp_path_factory.mktemp("seed") / "r.csv", SAMPLE_KELURAHAN)
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
-        demo.seed_demo(seeding, SEED, register)
-        seeding.commit()
-    yield connection
-    transaction.rollback()
-    connection.close()
+DEMO_KELURAHAN = SAMPLE_KELURAHAN  # conftest's seeded_connection registers these
 
 
 @pytest.fixture(scope="module")

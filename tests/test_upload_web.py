@@ -9,36 +9,16 @@ import re
 import openpyxl
 import pytest
 from sqlalchemy import and_
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from tests.conftest import SAMPLES, SEED, register_subset
+from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
 from transparency.models import ActiveUpload, Area, Figure, Indicator, Period, Upload
-from transparency.services import demo
 
-SIX_KELURAHAN = (
-    "35.78.03.1005",
-    "35.78.05.1005",
-    "35.78.07.1002",
-    "35.78.10.1007",
-    "35.78.12.1006",
-    "35.78.29.1003",
-)
 DINSOS = "dinsos_gamis_pramis_2026-10.xlsx"
 DISPENDIK = "dispendik_anak_sekolah_sinau_2026-10.xlsx"
 
 
-@pytest.fixture(scope="module")
-def seeded_connection(engine, tmp_path_factory):
-    """The demo city with the six kelurahan of the samples, seeded once for the module."""
-    connection = engine.connect()
-    transaction = connection.begin()
-    register = register_subset(tmp_path_factory.mktemp("six") / "r.csv", SIX_KELURAHAN)
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as seeding:
-        demo.seed_demo(seeding, SEED, register)
-        seeding.commit()
-    yield connection
-    transaction.rollback()
-    connection.close()
+DEMO_KELURAHAN = SAMPLE_KELURAHAN  # conftest's seeded_connection registers these
 
 
 pytestmark = pytest.mark.demo_once
@@ -72,7 +52,7 @@ def in_force(session, indicators) -> dict[tuple[str, str], int]:
         )
         .where(Period.code == "2026-10", Indicator.code.in_(indicators), Area.code.like("35.78.%"))
     )
-    return {(rt, ind): value for rt, ind, value in rows if rt.rsplit(".", 2)[0] in SIX_KELURAHAN}
+    return {(rt, ind): value for rt, ind, value in rows if rt.rsplit(".", 2)[0] in SAMPLE_KELURAHAN}
 
 
 def signed_in(app, username: str, password: str):
