@@ -75,18 +75,6 @@ def db(session):
 
 
 @pytest.fixture
-def app(engine, db):
-    """The test app (CSRF off) on the seeded session."""
-    return make_app(engine, db)
-
-
-@pytest.fixture
-def csrf_app(engine, db):
-    """The test app with CSRF protection on, as in production."""
-    return make_app(engine, db, WTF_CSRF_ENABLED=True)
-
-
-@pytest.fixture
 def prod_app(engine, db):
     """A production-like app: strict checks, Secure cookies, HSTS."""
     return make_app(engine, db, ENV_NAME="production", SECRET_KEY=STRONG_KEY)

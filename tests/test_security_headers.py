@@ -40,11 +40,6 @@ def db(session):
     return session
 
 
-@pytest.fixture
-def app(engine, db):
-    return make_app(engine, db)
-
-
 def signed_in(app, username: str):
     client = app.test_client()
     response = login(client, username, PASSWORDS[username])

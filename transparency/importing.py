@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code, name_key
 from transparency.indicator_sets import IndicatorSet
 from transparency.problems import Problem
-from transparency.spreadsheets import Sheet, column_letter, find_header
+from transparency.spreadsheets import Sheet, best_header, column_letter, is_total_row
 
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "SUBTOTAL")
 BLANK_AS_ZERO = ("", "-", "–", "—")
 PERSONAL_FIELDS = ("household_id",)  # read to count families once; never echoed or kept
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?E\+?\d+$", re.IGNORECASE)  # 3.57807E+15, as Excel shows
@@ -95,15 +94,7 @@ def suggest_mapping(
     sheets: list[Sheet], iset: IndicatorSet
 ) -> tuple[Mapping | None, list[Problem]]:
     """The best visible sheet and header row, its columns, and the category values found."""
-    aliases = iset.column_aliases()
-    best: tuple[Sheet | None, int, dict[str, int]] = (None, -1, {})
-    for sheet in sheets:
-        if not sheet.visible:
-            continue
-        index, columns = find_header(sheet.rows, aliases)
-        if len(columns) > len(best[2]):
-            best = (sheet, index, columns)
-    sheet, index, columns = best
+    sheet, index, columns = best_header(sheets, iset.column_aliases())
     if sheet is None:
         return None, [Problem("import.no_header")]
     if "rt_rw" in columns and "rt" not in columns:
@@ -272,14 +263,6 @@ def _count_cell(row: _Row, name: str) -> int | None:
     return value
 
 
-def _is_total_row(cells: list) -> bool:
-    """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
-    for cell in cells:
-        if not is_blank(cell):
-            return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
-    return False
-
-
 PROGRESS_EVERY = 20_000
 
 
@@ -306,7 +289,7 @@ def run(
             progress(offset)
         if all(is_blank(cell) for cell in cells):
             continue
-        if _is_total_row(cells):
+        if is_total_row(cells):
             totals.append((number, cells))
             continue
         row = _Row(cells, number, sheet.name, mapping.columns)

@@ -13,6 +13,12 @@ FIELDS = {
     "rt": lazy_gettext("RT"),
     "households": lazy_gettext("number of households (KK)"),
     "residents": lazy_gettext("number of residents (jiwa)"),
+    "kelurahan": lazy_gettext("kelurahan"),
+    "kecamatan": lazy_gettext("kecamatan"),
+    "rt_rw": lazy_gettext("RT/RW"),
+    "household_id": lazy_gettext("family card number (No. KK)"),
+    "members": lazy_gettext("number of family members"),
+    "category": lazy_gettext("category"),
 }
 
 TEMPLATES = {
@@ -41,6 +47,85 @@ TEMPLATES = {
     "register.duplicate_rt": lazy_gettext(
         "This RT is listed twice: it already appears in row %(first_row)s."
     ),
+    "file.empty": lazy_gettext("The file is empty."),
+    "file.too_large": lazy_gettext("The file is larger than the limit of %(limit)s bytes."),
+    "file.encrypted": lazy_gettext(
+        "The workbook is protected with a password. Remove the password in Excel and retry."
+    ),
+    "file.html_table": lazy_gettext(
+        "The file is a web page saved as Excel. Open it in Excel and save it as .xlsx."
+    ),
+    "file.ods": lazy_gettext("The file is an OpenDocument spreadsheet. Save it as .xlsx."),
+    "file.xlsb": lazy_gettext("The file is a binary Excel workbook (.xlsb). Save it as .xlsx."),
+    "file.damaged": lazy_gettext("The file is damaged. Save it again in Excel and retry."),
+    "file.too_many_parts": lazy_gettext("The workbook has too many parts to be a normal file."),
+    "file.expands_too_much": lazy_gettext(
+        "The workbook expands to far more data than a normal file; it was not opened."
+    ),
+    "file.bad_part_name": lazy_gettext("The workbook contains a part with a forbidden name."),
+    "file.active_content": lazy_gettext(
+        "The workbook contains macros, links or embedded objects (%(part)s). Save a copy "
+        "without them as a plain .xlsx."
+    ),
+    "file.xml_dtd": lazy_gettext("The workbook contains unsupported XML (a DTD) in %(part)s."),
+    "file.too_many_sheets": lazy_gettext("The workbook has too many sheets."),
+    "import.bad_period": lazy_gettext('The period "%(value)s" is not a month like 2026-10.'),
+    "import.no_header": lazy_gettext("No sheet with a header row was found."),
+    "import.missing_column": lazy_gettext(
+        "The column for %(field)s was not found. Add a column headed, for example, "
+        '"%(example)s", or choose the column in the mapping.'
+    ),
+    "import.mapping_sheet_missing": lazy_gettext(
+        "The saved mapping names a sheet this workbook does not have."
+    ),
+    "import.missing_kelurahan": lazy_gettext("The kelurahan is empty."),
+    "import.file_gone": lazy_gettext(
+        "The file is no longer kept (over a day old). Upload it again."
+    ),
+    "import.stalled": lazy_gettext(
+        "Checking the file stopped before it finished. Nothing was written; upload it again."
+    ),
+    "import.too_slow": lazy_gettext(
+        "Checking the file took longer than allowed. Nothing was written; split the file or "
+        "remove unused formatting and try again."
+    ),
+    "import.too_big": lazy_gettext(
+        "The file needs more memory than allowed to check. Nothing was written; split the file "
+        "and try again."
+    ),
+    "import.crashed": lazy_gettext(
+        "Checking the file failed on our side. Nothing was written; please try again."
+    ),
+    "import.unknown_kelurahan": lazy_gettext('"%(value)s" is not a kelurahan code of this city.'),
+    "import.unknown_kelurahan_name": lazy_gettext(
+        '"%(value)s" is not a kelurahan of this city (nor a known old name).'
+    ),
+    "import.ambiguous_kelurahan": lazy_gettext(
+        'There is more than one kelurahan named "%(value)s"; the kecamatan column must say which.'
+    ),
+    "import.bad_number": lazy_gettext('%(field)s "%(value)s" is not a number from 1 to 999.'),
+    "import.unknown_rt": lazy_gettext(
+        "RT %(rt)s / RW %(rw)s is not in the register of kelurahan %(kelurahan)s."
+    ),
+    "import.bad_count": lazy_gettext('"%(value)s" is not a whole number of zero or more.'),
+    "import.blank_as_zero": lazy_gettext('Empty or "-" was read as 0.'),
+    "import.long_number": lazy_gettext(
+        "The No. KK was typed as a number, and Excel rounds numbers above 15 digits. Format "
+        "the column as text."
+    ),
+    "import.missing_value": lazy_gettext("The %(field)s is empty."),
+    "import.duplicate_household": lazy_gettext(
+        "The same No. KK as row %(first_row)s: the family is counted once."
+    ),
+    "import.unknown_category": lazy_gettext(
+        '"%(value)s" is not one of the categories of this indicator set.'
+    ),
+    "import.duplicate_rt": lazy_gettext(
+        "This RT is listed twice: it already appears in row %(first_row)s."
+    ),
+    "import.total_mismatch": lazy_gettext(
+        "The stated total %(stated)s differs from the sum of the rows, %(computed)s."
+    ),
 }
 
 EXAMPLES = {
@@ -49,6 +134,10 @@ EXAMPLES = {
     "rt": "RT",
     "households": "JUMLAH KK",
     "residents": "JUMLAH JIWA",
+    "kelurahan": "KELURAHAN",
+    "household_id": "NO KK",
+    "members": "JUMLAH ANGGOTA",
+    "category": "KATEGORI",
 }
 
 
@@ -110,112 +199,6 @@ def account_error(error) -> str:
     template = ACCOUNT_TEMPLATES.get(error.code)
     return str(template) % error.params if template else error.code
 
-
-FIELDS.update(
-    {
-        "kelurahan": lazy_gettext("kelurahan"),
-        "kecamatan": lazy_gettext("kecamatan"),
-        "rt_rw": lazy_gettext("RT/RW"),
-        "household_id": lazy_gettext("family card number (No. KK)"),
-        "members": lazy_gettext("number of family members"),
-        "category": lazy_gettext("category"),
-    }
-)
-EXAMPLES.update(
-    {
-        "kelurahan": "KELURAHAN",
-        "household_id": "NO KK",
-        "members": "JUMLAH ANGGOTA",
-        "category": "KATEGORI",
-    }
-)
-
-TEMPLATES.update(
-    {
-        "file.empty": lazy_gettext("The file is empty."),
-        "file.too_large": lazy_gettext("The file is larger than the limit of %(limit)s bytes."),
-        "file.encrypted": lazy_gettext(
-            "The workbook is protected with a password. Remove the password in Excel and retry."
-        ),
-        "file.html_table": lazy_gettext(
-            "The file is a web page saved as Excel. Open it in Excel and save it as .xlsx."
-        ),
-        "file.ods": lazy_gettext("The file is an OpenDocument spreadsheet. Save it as .xlsx."),
-        "file.xlsb": lazy_gettext("The file is a binary Excel workbook (.xlsb). Save it as .xlsx."),
-        "file.damaged": lazy_gettext("The file is damaged. Save it again in Excel and retry."),
-        "file.too_many_parts": lazy_gettext("The workbook has too many parts to be a normal file."),
-        "file.expands_too_much": lazy_gettext(
-            "The workbook expands to far more data than a normal file; it was not opened."
-        ),
-        "file.bad_part_name": lazy_gettext("The workbook contains a part with a forbidden name."),
-        "file.active_content": lazy_gettext(
-            "The workbook contains macros, links or embedded objects (%(part)s). Save a copy "
-            "without them as a plain .xlsx."
-        ),
-        "file.xml_dtd": lazy_gettext("The workbook contains unsupported XML (a DTD) in %(part)s."),
-        "file.too_many_sheets": lazy_gettext("The workbook has too many sheets."),
-        "import.bad_period": lazy_gettext('The period "%(value)s" is not a month like 2026-10.'),
-        "import.no_header": lazy_gettext("No sheet with a header row was found."),
-        "import.missing_column": lazy_gettext(
-            "The column for %(field)s was not found. Add a column headed, for example, "
-            '"%(example)s", or choose the column in the mapping.'
-        ),
-        "import.mapping_sheet_missing": lazy_gettext(
-            "The saved mapping names a sheet this workbook does not have."
-        ),
-        "import.missing_kelurahan": lazy_gettext("The kelurahan is empty."),
-        "import.file_gone": lazy_gettext(
-            "The file is no longer kept (over a day old). Upload it again."
-        ),
-        "import.stalled": lazy_gettext(
-            "Checking the file stopped before it finished. Nothing was written; upload it again."
-        ),
-        "import.too_slow": lazy_gettext(
-            "Checking the file took longer than allowed. Nothing was written; split the file or "
-            "remove unused formatting and try again."
-        ),
-        "import.too_big": lazy_gettext(
-            "The file needs more memory than allowed to check. Nothing was written; split the file "
-            "and try again."
-        ),
-        "import.crashed": lazy_gettext(
-            "Checking the file failed on our side. Nothing was written; please try again."
-        ),
-        "import.unknown_kelurahan": lazy_gettext(
-            '"%(value)s" is not a kelurahan code of this city.'
-        ),
-        "import.unknown_kelurahan_name": lazy_gettext(
-            '"%(value)s" is not a kelurahan of this city (nor a known old name).'
-        ),
-        "import.ambiguous_kelurahan": lazy_gettext(
-            'There is more than one kelurahan named "%(value)s"; the kecamatan column must say '
-            "which."
-        ),
-        "import.bad_number": lazy_gettext('%(field)s "%(value)s" is not a number from 1 to 999.'),
-        "import.unknown_rt": lazy_gettext(
-            "RT %(rt)s / RW %(rw)s is not in the register of kelurahan %(kelurahan)s."
-        ),
-        "import.bad_count": lazy_gettext('"%(value)s" is not a whole number of zero or more.'),
-        "import.blank_as_zero": lazy_gettext('Empty or "-" was read as 0.'),
-        "import.long_number": lazy_gettext(
-            "The No. KK was typed as a number, and Excel rounds numbers above 15 digits. Format "
-            "the column as text."
-        ),
-        "import.missing_value": lazy_gettext("The %(field)s is empty."),
-        "import.duplicate_household": lazy_gettext(
-            "The same No. KK as row %(first_row)s: the family is counted once."
-        ),
-        "import.unknown_category": lazy_gettext(
-            '"%(value)s" is not one of the categories of this indicator set.'
-        ),
-        "import.duplicate_rt": lazy_gettext(
-            "This RT is listed twice: it already appears in row %(first_row)s."
-        ),
-        "import.total_mismatch": lazy_gettext(
-            "The stated total %(stated)s differs from the sum of the rows, %(computed)s."
-        ),
-    }
-)
 
 REFUSALS = {
     "import.unknown_upload": lazy_gettext("There is no such upload."),

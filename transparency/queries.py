@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from transparency.areas import descendant_range
+from transparency.areas import SEPARATOR, descendant_range
 from transparency.models import Area, AreaLevel, KelurahanAlias
 
 
@@ -36,14 +36,12 @@ def get_root(session: Session) -> Area | None:
 
 
 def list_ancestors(session: Session, area: Area) -> list[Area]:
-    """The chain from the city down to the area's parent, in that order."""
-    chain = []
-    parent_id = area.parent_id
-    while parent_id is not None:
-        parent = session.get(Area, parent_id)
-        chain.append(parent)
-        parent_id = parent.parent_id
-    return list(reversed(chain))
+    """The chain from the city down to the area's parent, in that order (one query: an
+    ancestor's path is a prefix of the area's, segment by segment)."""
+    segments = area.path.split(SEPARATOR)
+    paths = [SEPARATOR.join(segments[:n]) for n in range(1, len(segments))]
+    ancestors = session.exec(select(Area).where(Area.path.in_(paths))).all()
+    return sorted(ancestors, key=lambda ancestor: len(ancestor.path))
 
 
 @dataclass(frozen=True)

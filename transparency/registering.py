@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code
 from transparency.problems import Problem
-from transparency.spreadsheets import Sheet, column_letter, find_header, visible_sheets
+from transparency.spreadsheets import Sheet, best_header, column_letter, is_total_row
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "kelurahan_code": (
@@ -33,7 +33,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "RESIDENTS",
     ),
 }
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class RegisterParse:
 
 def parse_register(sheets: list[Sheet], known_kelurahan: set[str], max_rows: int) -> RegisterParse:
     """Locate the register's header, then read and check every row below it."""
-    sheet, header_index, columns = _choose_sheet(visible_sheets(sheets))
+    sheet, header_index, columns = best_header(sheets, COLUMNS)
     result = RegisterParse(sheet=sheet.name if sheet else "", header_row=header_index + 1)
     missing = [name for name in COLUMNS if name not in columns]
     if sheet is None or missing:
@@ -83,7 +82,7 @@ def parse_register(sheets: list[Sheet], known_kelurahan: set[str], max_rows: int
     seen: dict[tuple[str, str, str], int] = {}
     for offset, cells in enumerate(body):
         excel_row = header_index + 2 + offset
-        if _is_skippable(cells):
+        if all(is_blank(cell) for cell in cells) or is_total_row(cells):
             continue
         row, problems = _check_row(cells, excel_row, columns, sheet, known_kelurahan)
         if row is not None:
@@ -106,22 +105,6 @@ def parse_register(sheets: list[Sheet], known_kelurahan: set[str], max_rows: int
     if not result.rows and not result.problems:
         result.problems.append(Problem("register.empty", sheet=sheet.name))
     return result
-
-
-def _choose_sheet(sheets: list[Sheet]) -> tuple[Sheet | None, int, dict[str, int]]:
-    """The visible sheet whose header matches the most register columns."""
-    best: tuple[Sheet | None, int, dict[str, int]] = (None, -1, {})
-    for sheet in sheets:
-        index, columns = find_header(sheet.rows, COLUMNS)
-        if len(columns) > len(best[2]):
-            best = (sheet, index, columns)
-    return best
-
-
-def _is_skippable(cells: list) -> bool:
-    """Blank rows and totals rows (`JUMLAH`, `TOTAL`) are not RTs."""
-    texts = [clean_text(cell).upper() for cell in cells if not is_blank(cell)]
-    return not texts or texts[0].rstrip(":") in TOTAL_WORDS
 
 
 def _cell(cells: list, column: int) -> object:

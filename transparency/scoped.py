@@ -11,7 +11,7 @@ from sqlalchemy import and_, false, func
 from sqlmodel import Session, select
 
 from transparency.access import Permission, Scope
-from transparency.models import ActiveUpload, Area, Department, Figure, Indicator, Period
+from transparency.models import ActiveUpload, Area, Department, Figure, Indicator, Period, User
 from transparency.queries import get_area, in_subtree
 
 
@@ -109,8 +109,6 @@ def list_scoped_accounts(
 
     Returns ``(rows, total)``, each row ``(User, area code or None, department code or None)``.
     """
-    from transparency.models import User
-
     if scope.is_empty or not scope.can(Permission.ACCOUNTS_VIEW):
         return [], 0
     statement = (

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from transparency.codes import clean_text
+from transparency.codes import clean_text, is_blank
 from transparency.containers import DEFAULT_LIMITS, Limits, inspect
 from transparency.problems import Problem, UnreadableFile
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SCAN_ROWS = 30
+TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "SUBTOTAL")
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,27 @@ def find_header(
         if len(found) > len(best[1]):
             best = (index, found)
     return best
+
+
+def best_header(
+    sheets: list[Sheet], aliases: dict[str, tuple[str, ...]]
+) -> tuple[Sheet | None, int, dict[str, int]]:
+    """The visible sheet whose header row matches the most fields, with that row and its
+    columns; hidden sheets are never read."""
+    best: tuple[Sheet | None, int, dict[str, int]] = (None, -1, {})
+    for sheet in visible_sheets(sheets):
+        index, columns = find_header(sheet.rows, aliases)
+        if len(columns) > len(best[2]):
+            best = (sheet, index, columns)
+    return best
+
+
+def is_total_row(cells: list) -> bool:
+    """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
+    for cell in cells:
+        if not is_blank(cell):
+            return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
+    return False
 
 
 def column_letter(index: int) -> str:
