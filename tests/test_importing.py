@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transparency.importing import AreaIndex, Change, Mapping, plan, run, suggest_mapping
 from transparency.indicator_sets import load_indicator_sets
@@ -797,4 +799,115 @@ def test_a_hand_made_mapping_with_text_numbers_is_read_back_as_numbers():
         sheet="Rekap",
         header_row=3,
         columns={"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
+    )
+
+
+# --- the fast path gives what the full checks give --------------------------------------
+
+# Cells as city files spell them, clean and messy, for a property test of ``run``.
+_KELURAHAN_CELLS = ("WONOREJO", "Genteng", "KEL. GENTENG", "PERAK UTARA", "NGAGEL", "", 7)
+_KECAMATAN_CELLS = ("RUNGKUT", "TEGALSARI", "GENTENG", "")
+_AREA_NUMBER_CELLS = ("1", "01", "RT 001", 1, 1.0, 2, "2", 9, "7", "x", "", True, "٠١")
+_MEMBER_CELLS = (1, 3, 4.0, "5", "1.234", "-", "", -2, 2.5, "nihil", True)
+_CATEGORY_CELLS = ("GAMIS", "Gamis", "PRAMIS ", "pramis", "MISKIN", "kaya", "", 1)
+_KK_CELLS = (*KK[:6], "", "3.57807E+15", 3578071200000001.0, "1234 5678", "ABC")
+
+
+@pytest.fixture(scope="module")
+def dinsos_mapping() -> Mapping:
+    mapping, problems = suggest_mapping([sheet(families([]))], DINSOS)
+    assert problems == []
+    # Every category spelling the property test uses, as an operator confirms them.
+    mapping.values = {"GAMIS": "GAMIS", "PRAMIS": "PRAMIS", "MISKIN": "GAMIS"}
+    return mapping
+
+
+def _without_fast_path(monkeypatch) -> None:
+    from transparency import importing
+
+    monkeypatch.setattr(importing._FastPath, "contributions", lambda *args: None)
+
+
+_MESSY_FAMILY = st.tuples(
+    st.sampled_from(_KK_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_KELURAHAN_CELLS),
+    st.sampled_from(_KECAMATAN_CELLS),
+    st.sampled_from(_MEMBER_CELLS),
+    st.sampled_from(_CATEGORY_CELLS),
+    st.booleans(),  # a short row (cells missing at the end)
+)
+_CLEAN_AREAS = (  # (RT, RW, kelurahan, kecamatan) cells that name an RT of INDEX
+    ("1", "1", "GENTENG", ""),
+    ("RT 001", 1, "Kel. Genteng", "GENTENG"),
+    (7, "009", "GENTENG", ""),
+    (2, "1", "PERAK UTARA", ""),
+    ("01", "01", "WONOREJO", "RUNGKUT"),
+    (1, 2, "WONOREJO", "Rungkut"),
+)
+_CLEAN_FAMILY = st.builds(
+    lambda kk, area, members, category: (kk, *area, members, category, False),
+    st.sampled_from(KK[:6]),  # few numbers, so families repeat
+    st.sampled_from(_CLEAN_AREAS),
+    st.sampled_from((1, 3, 4.0, "5", "1.234")),
+    st.sampled_from(("GAMIS", "Gamis", "PRAMIS ", "pramis", "MISKIN")),
+)
+
+
+@given(st.lists(st.one_of(_CLEAN_FAMILY, _CLEAN_FAMILY, _MESSY_FAMILY), max_size=40))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_fast_path_and_the_full_checks_give_the_same_outcome(dinsos_mapping, monkeypatch, rows):
+    cells = [
+        family(n, rt, rw, kel, kec, members, category, kk=kk)[: 8 if short else None]
+        for n, (kk, rt, rw, kel, kec, members, category, short) in enumerate(rows, start=1)
+    ]
+    data = sheet(families(cells))
+    fast = run(data, dinsos_mapping, DINSOS, INDEX)
+    with monkeypatch.context() as patched:
+        _without_fast_path(patched)
+        slow = run(data, dinsos_mapping, DINSOS, INDEX)
+    assert fast.values == slow.values
+    assert (fast.rows_read, fast.rows_rejected, fast.rows_warned) == (
+        slow.rows_read,
+        slow.rows_rejected,
+        slow.rows_warned,
+    )
+    assert fast.problems == slow.problems
+
+
+_RT_CODES = ("35.78.07.1002", "3578071002", "35.78.03.1005", "99", "")
+_CLEAN_RT_ROW = st.tuples(
+    st.sampled_from(_RT_CODES[:3]),
+    st.sampled_from(("1", 1, "RW 01")),
+    st.sampled_from(("1", 1, "RT 002", 2)),
+    st.sampled_from((0, 3, "12", "1.234")),
+)
+_MESSY_RT_ROW = st.tuples(
+    st.sampled_from(_RT_CODES),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_MEMBER_CELLS),
+)
+
+
+@given(st.lists(st.one_of(_CLEAN_RT_ROW, _CLEAN_RT_ROW, _MESSY_RT_ROW), max_size=30))
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_fast_path_and_the_full_checks_agree_on_rt_files(monkeypatch, rows):
+    data = sheet(stunting([list(row) for row in rows]))
+    mapping, problems = suggest_mapping([data], STUNTING)
+    assert problems == []
+    fast = run(data, mapping, STUNTING, INDEX)
+    with monkeypatch.context() as patched:
+        _without_fast_path(patched)
+        slow = run(data, mapping, STUNTING, INDEX)
+    assert (fast.values, fast.problems, fast.rows_rejected, fast.rows_warned) == (
+        slow.values,
+        slow.problems,
+        slow.rows_rejected,
+        slow.rows_warned,
     )

@@ -39,6 +39,7 @@ import os
 import re
 import struct
 import sys
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -134,6 +135,26 @@ def assert_defused() -> None:
     loaded = sys.modules.get("openpyxl.xml")
     if loaded is not None and getattr(loaded, "DEFUSEDXML", True) is not True:
         raise RuntimeError("openpyxl was imported without defusedxml; restart without it")
+
+
+_UNSAFE_NAME_CHARS = re.compile(
+    '[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\\\/:*?"<>|]'
+)
+
+
+def clean_filename(name: str, limit: int = 120) -> str:
+    """A sent file's name as metadata to show (UP-05): the last path segment only, no
+    control or bidirectional-override characters, no characters Windows forbids, at most
+    ``limit`` characters keeping the extension. Never used as a path: files are stored in
+    the database under the upload's id."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("_", name).strip(" .")
+    if len(name) > limit:
+        stem, dot, extension = name.rpartition(".")
+        keep = extension if dot and len(extension) <= 10 else ""
+        name = name[: limit - len(keep) - 1].rstrip(" .") + "." + keep if keep else name[:limit]
+    return name or "file"
 
 
 def _fail(code: str, **params: object) -> NoReturn:
@@ -368,16 +389,43 @@ class _PartScan:
         declared = _DECLARATION.match(text)
         if declared and declared.group(1).strip().lower() not in _XML_ENCODINGS:
             _fail("file.xml_dtd", part=self.shown, encoding=declared.group(1)[:40])
+        self.codec = codec
         self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+        # In UTF-8 the shared-string table's tag is visible in the bytes; the content types
+        # and the workbook are small and always read as text.
+        self.may_skip = codec in ("utf-8", "utf-8-sig") and self.lower not in (
+            "[content_types].xml",
+            "xl/workbook.xml",
+        )
+        self.skipped = False
+        self.recent: tuple[bytes, ...] = ()  # the chunks skipped last (references only)
 
     def feed(self, chunk: bytes) -> None:
-        """Scan the next chunk, together with the end of the previous one."""
+        """Scan the next chunk, together with the end of the previous one.
+
+        A worksheet of a million rows is hundreds of MB of XML: the byte scans look for
+        ``!`` and ``q`` (of uniqueCount) first, single bytes that memchr finds at memory
+        speed, and run the regular expressions and the decoding only where they occur.
+        """
         window = self.raw_tail + chunk
-        if _DTD.search(window):
+        if b"!" in window and _DTD.search(window):  # "!" is rare in a sheet, "<" is not
             _fail("file.xml_dtd", part=self.shown)
         self.raw_tail = window[-_TAIL:]
-        if self.decoder is not None:
-            self._feed_text(self.decoder.decode(chunk))
+        if self.decoder is None:
+            return
+        if self.may_skip and self.sst_tag is None and self.unique_count is None:
+            # Only a declared uniqueCount needs the text; "q" is rare, so memchr decides.
+            if b"q" not in window or b"uniqueCount" not in window:
+                self.skipped, self.recent = True, (*self.recent[-3:], chunk)
+                return
+            if self.skipped:  # restart the text where the bytes show a candidate: a start
+                # tag of at most _MAX_ROOT_TAG characters began in the last four chunks
+                self.skipped = False
+                self.decoder = codecs.getincrementaldecoder(self.codec)(errors="replace")
+                self.text_tail = ""
+                self._feed_text(self.decoder.decode(b"".join((*self.recent[-3:], chunk))))
+                return
+        self._feed_text(self.decoder.decode(chunk))
 
     def _feed_text(self, text: str) -> None:
         """The checks that need characters rather than bytes."""

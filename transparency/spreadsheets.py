@@ -122,12 +122,25 @@ def best_header(
     return best
 
 
+def first_filled(cells: list) -> object:
+    """The first cell of a row that is not blank, or None for a blank row."""
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if type(cell) is str and (cell.isspace() or not cell.isascii()) and is_blank(cell):
+            continue
+        return cell
+    return None
+
+
 def is_total_row(cells: list) -> bool:
     """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
-    for cell in cells:
-        if not is_blank(cell):
-            return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
-    return False
+    return says_total(first_filled(cells))
+
+
+def says_total(cell: object) -> bool:
+    """True for a cell reading JUMLAH/TOTAL (the first filled cell of a totals row)."""
+    return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
 
 
 def column_letter(index: int) -> str:

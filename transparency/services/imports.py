@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from transparency import importing
+from transparency.containers import clean_filename
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import (
     ActiveUpload,
@@ -272,7 +273,7 @@ def stage_import(
     fields = dict(
         department_id=department.id,
         period_id=period.id if period else _any_period(session),
-        file_name=report.filename[:255],
+        file_name=clean_filename(report.filename),
         sha256=report.sha256,
         size_bytes=report.size,
         shape=iset.shape,
@@ -347,7 +348,7 @@ def start_upload(
     upload = Upload(
         department_id=department.id,
         period_id=period_row.id if period_row else _any_period(session),
-        file_name=filename[:255],
+        file_name=clean_filename(filename),
         sha256=hashlib.sha256(content).hexdigest(),
         size_bytes=len(content),
         shape=iset.shape,

@@ -28,12 +28,13 @@ from sqlmodel import select
 from transparency import error_report, messages, workbook_templates
 from transparency.access import Permission, requires
 from transparency.db import get_session
+from transparency.extensions import limiter
 from transparency.importing import Mapping, fold_value, required_fields, suggest_mapping
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
 from transparency.problems import UnreadableFile
 from transparency.security import current_account, current_scope, remote_addr
-from transparency.services import import_jobs, imports, mappings
+from transparency.services import audit, import_jobs, imports, mappings
 from transparency.spreadsheets import column_letter, read_sheets
 
 bp = Blueprint("uploads", __name__, url_prefix="/unggah")
@@ -65,8 +66,34 @@ def _own(upload_id: int) -> Upload:
     return upload
 
 
+def _uploader_key() -> str:
+    """The limiter key for the upload quota: the signed-in account."""
+    return f"uploader:{current_account().id}"
+
+
+def _upload_throttled(limit) -> None:
+    """Record a refused upload (the quota) in the audit trail."""
+    db = get_session()
+    audit.record(
+        db,
+        "upload.throttled",
+        actor=current_account(),
+        outcome="throttled",
+        remote_addr=remote_addr(),
+        limit=str(limit.limit),
+    )
+    db.commit()
+
+
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.UPLOADS_CREATE)
+@limiter.limit(
+    lambda: current_app.config["UPLOAD_LIMIT_ACCOUNT"],
+    key_func=_uploader_key,
+    methods=["POST"],
+    scope="upload-account",
+    on_breach=_upload_throttled,
+)
 def new():
     """Choose the indicator set, the period and a saved mapping, and send the file."""
     sets, form, error = _sets(), FlaskForm(), None
