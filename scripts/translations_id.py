@@ -1,6 +1,12 @@
 """Bahasa Indonesia for every English source string (msgid → msgstr)."""
 
 ID = {
+    "This count (%(value)s) is larger than %(total)s, the sum of columns %(parts)s that it is part of.": "Angka ini (%(value)s) lebih besar dari %(total)s, jumlah kolom %(parts)s yang mencakupnya.",
+    "Sheet %(sheet)s has %(rows)s rows; the limit is %(limit)s rows. Split the file, for example by kecamatan.": "Sheet %(sheet)s berisi %(rows)s baris; batasnya %(limit)s baris. Pecah berkas, misalnya per kecamatan.",
+    "Sheet %(sheet)s has data as far right as column %(column)s; the limit is %(limit)s columns. Delete stray cells outside the table and send the file again.": "Sheet %(sheet)s berisi data sampai kolom %(column)s; batasnya %(limit)s kolom. Hapus sel yang tercecer di luar tabel lalu kirim lagi.",
+    "A cell holds more than %(limit)s characters, more than a spreadsheet cell may hold.": "Ada sel yang berisi lebih dari %(limit)s karakter, melebihi isi sel spreadsheet.",
+    "The cell holds a formula without a saved result, so its value is unknown. Open the file in Excel, let it calculate, save it and send it again, or type the number.": "Sel ini berisi rumus tanpa hasil tersimpan, jadi nilainya tidak diketahui. Buka berkas di Excel, biarkan menghitung, simpan, lalu kirim lagi, atau ketik angkanya.",
+    "The cell holds the error value %(error)s instead of a value.": "Sel ini berisi nilai galat %(error)s, bukan nilai.",
     '"%(value)s" is not a kelurahan code (like 35.78.07.1002 or 3578071002).': '"%(value)s" bukan kode kelurahan (contoh 35.78.07.1002 atau 3578071002).',
     '"%(value)s" is not a kelurahan code of this city.': '"%(value)s" bukan kode kelurahan di kota ini.',
     '"%(value)s" is not a kelurahan of this city (nor a known old name).': '"%(value)s" bukan kelurahan di kota ini (juga bukan nama lama yang dikenal).',
@@ -310,6 +316,7 @@ ID = {
     "The file is no longer kept (over a day old). Upload it again.": "Berkas sudah tidak disimpan (lebih dari sehari). Unggah ulang berkasnya.",
     "The file needs more memory than allowed to check. Nothing was written; split the file and try again.": "Berkas memerlukan memori melebihi batas untuk diperiksa. Tidak ada yang disimpan; pecah berkasnya lalu coba lagi.",
     "REASON": "ALASAN",
+    "ROW": "BARIS",
     "Download your rows with the reasons (Excel)": "Unduh baris Anda beserta alasannya (Excel)",
     "kept until you save or cancel, a day at most.": "disimpan sampai Anda menyimpan atau membatalkan, paling lama sehari.",
 }

@@ -911,3 +911,127 @@ def test_the_fast_path_and_the_full_checks_agree_on_rt_files(monkeypatch, rows):
         slow.rows_rejected,
         slow.rows_warned,
     )
+
+
+# --- formulas without a saved result and error values (SS-03) ---------------------------
+
+
+def _stunting_workbook(cells: list[list]) -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    for row in [["BALITA STUNTING PER RT"], [], STUNTING_HEADER, *cells]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_formula_without_a_saved_result_and_error_values_are_row_errors_at_their_cell():
+    from transparency.spreadsheets import read_sheets, special_cells
+
+    data = _stunting_workbook(
+        [
+            [GENTENG, "001", "001", 4],
+            [GENTENG, "002", "001", "=SUM(1,2)"],  # openpyxl saves no result: calamine sees ""
+            [GENTENG, "009", "007", "#N/A"],
+            [TANJUNG_PERAK, "001", "001", "#REF!"],
+            [TANJUNG_PERAK, "001", "002", ""],  # truly empty: zero, with a warning
+        ]
+    )
+    assert special_cells(data, "Data") == {(5, 3): "formula", (6, 3): "#N/A", (7, 3): "#REF!"}
+    sheets = read_sheets(data, "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(
+        sheets[0], mapping, STUNTING, INDEX, special_cells=lambda: special_cells(data, "Data")
+    )
+    errors = [
+        (p.code, p.row, p.column, p.params) for p in outcome.problems if p.severity == "error"
+    ]
+    assert errors == [
+        ("import.formula_without_value", 5, "D", {}),
+        ("import.error_value", 6, "D", {"error": "#N/A"}),
+        ("import.error_value", 7, "D", {"error": "#REF!"}),
+    ]
+    assert [(p.code, p.row) for p in outcome.problems if p.severity == "warning"] == [
+        ("import.blank_as_zero", 8)
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected) == (5, 3)
+    assert outcome.values == {(21, "balita_stunting"): 4, (32, "balita_stunting"): 0}
+
+
+def test_special_cells_finds_the_sheet_by_name_through_the_relationships():
+    import io
+
+    import openpyxl
+
+    from transparency.spreadsheets import special_cells
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Petunjuk"
+    workbook.active.append(["=1/0"])
+    data_sheet = workbook.create_sheet("Data & Angka")
+    data_sheet.append(["RT", "JUMLAH"])
+    data_sheet.append(["001", "#DIV/0!"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert special_cells(buffer.getvalue(), "Data & Angka") == {(2, 1): "#DIV/0!"}
+    assert special_cells(buffer.getvalue(), "Petunjuk") == {(1, 0): "formula"}
+    assert special_cells(buffer.getvalue(), "Tidak ada") == {}
+    assert special_cells(b"not a zip", "Data") == {}
+
+
+# --- cross-column consistency (SS-10) ----------------------------------------------------
+
+
+def test_children_not_in_school_beyond_the_school_age_children_is_a_row_error_naming_both():
+    header = [
+        "KODE KELURAHAN",
+        "RW",
+        "RT",
+        "ANAK USIA SD",
+        "ANAK USIA SMP",
+        "ANAK USIA SMA",
+        "ANAK TIDAK SEKOLAH",
+        "PESERTA SINAU BARENG",
+    ]
+    rows = [
+        header,
+        [GENTENG, "001", "001", 10, 5, 3, 18, 9],  # 18 = 10 + 5 + 3: allowed
+        [GENTENG, "002", "001", 10, 5, 3, 19, 9],  # one more than all school-age children
+    ]
+    _mapping, outcome = read(rows, DISPENDIK)
+    assert outcome.problems == [
+        problem("import.more_than_parts", 3, "G", "19", total=18, parts="D + E + F")
+    ]
+    assert outcome.rows_rejected == 1
+    assert outcome.values[(21, "anak_tidak_sekolah")] == 18
+    assert (22, "anak_tidak_sekolah") not in outcome.values
+
+
+def test_a_date_where_a_count_belongs_is_a_row_error_never_a_serial_number():
+    # SS-04: no indicator set reads a date; a date cell (Excel's serial 45383 shown as a
+    # date) or date text in a count column is rejected, not counted as 45383.
+    import datetime
+
+    _mapping, outcome = read(
+        stunting(
+            [
+                [GENTENG, "001", "001", datetime.datetime(2024, 4, 3)],
+                [GENTENG, "002", "001", "03/04/2024"],
+                [GENTENG, "009", "007", datetime.time(7, 30)],
+            ]
+        ),
+        STUNTING,
+    )
+    assert [(p.code, p.row, p.column, p.value) for p in outcome.problems] == [
+        ("import.bad_count", 4, "D", "2024-04-03 00:00:00"),
+        ("import.bad_count", 5, "D", "03/04/2024"),
+        ("import.bad_count", 6, "D", "07:30:00"),
+    ]
+    assert outcome.values == {}

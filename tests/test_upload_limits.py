@@ -15,6 +15,7 @@ DEMO_KELURAHAN = SAMPLE_KELURAHAN
 pytestmark = pytest.mark.demo_once
 
 DISPENDIK = "dispendik_anak_sekolah_sinau_2026-10.xlsx"
+DINSOS = "dinsos_gamis_pramis_2026-10.xlsx"  # has rejected rows, so a report workbook
 
 
 def signed_in(app, username: str = "dispendik", password: str = "dispendik-demo-2026"):
@@ -113,8 +114,14 @@ def test_a_hostile_file_name_is_kept_only_as_clean_metadata(app, session, sent, 
 
 
 def test_the_report_workbook_downloads_as_an_attachment_under_a_server_made_name(app, session):
-    client = signed_in(app)
-    response = send(client, (SAMPLES / DISPENDIK).read_bytes(), filename="<script>.xlsx")
+    client = signed_in(app, "dinsos", "dinsos-demo-2026")
+    data = {
+        "indicator_set": "dinsos_gamis_pramis",
+        "period": "2026-10",
+        "file": (io.BytesIO((SAMPLES / DINSOS).read_bytes()), "<script>.xlsx"),
+    }
+    response = client.post("/unggah/", data=data, content_type="multipart/form-data")
+    response.request.environ["wsgi.input"].close()
     upload_id = int(response.headers["Location"].rstrip("/").split("/")[-2])
     confirm_suggestions(client, f"/unggah/{upload_id}/pemetaan", save_as="")
     download = client.get(f"/unggah/{upload_id}/laporan.xlsx")

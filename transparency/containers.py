@@ -94,6 +94,10 @@ class Limits:
     max_ratio: int = 200  # per part, for parts over 1 MiB uncompressed
     max_sheets: int = 50
     max_cell_chars: int = 32_767
+    # A sheet's extent, checked by the reader before it builds rows (SZ-01, SZ-02): a city
+    # family list is about a million rows; no department table is wider than this.
+    max_rows: int = 1_200_000
+    max_columns: int = 256
 
 
 @dataclass(frozen=True)

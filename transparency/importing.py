@@ -134,6 +134,15 @@ def suggest_mapping(
     return mapping, []
 
 
+def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[str]:
+    """The distinct category texts below the header (folded), for the operator to map."""
+    column = mapping.columns.get("category")
+    if column is None:
+        return []
+    distinct = {row[column] for row in sheet.rows[mapping.header_row :] if column < len(row)}
+    return sorted({fold_value(cell) for cell in distinct} - {""})[:limit]
+
+
 def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[str, str]:
     """Each distinct category text that matches a category's aliases."""
     known = {
@@ -280,8 +289,14 @@ def run(
     iset: IndicatorSet,
     index: AreaIndex,
     progress: Callable[[int], None] | None = None,
+    special_cells: Callable[[], dict[tuple[int, int], str]] | None = None,
 ) -> Outcome:
     """Check every row below the header and add up the figures per RT.
+
+    ``special_cells`` gives the cells the reader saw as empty that hold a formula
+    without a saved result or an error value (``spreadsheets.special_cells``); it is
+    asked only when a row has an empty cell in a column the import reads, and each such
+    cell is an error (battery SS-03: never silently zero).
 
     Each row takes the fast path (``_FastPath``) when every cell in it is one already
     judged clean; any other row goes through the full checks (``_check_row``), which give
@@ -295,6 +310,7 @@ def run(
     totals: list[tuple[int, list]] = []
     covered: set[str | None] = set()
     fast = _FastPath(mapping, iset, resolver, sheet.name)
+    specials: dict = {}  # special_cells(), once asked
     for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
         if progress and offset and offset % PROGRESS_EVERY == 0:
             progress(offset)
@@ -314,6 +330,10 @@ def run(
                 sums[(rt_id, indicator)] += value
             continue
         row = _Row(cells, number, sheet.name, mapping.columns)
+        if special_cells is not None and _special(row, special_cells, specials):
+            outcome.rows_rejected += 1
+            outcome.problems.extend(row.problems)
+            continue
         kelurahan = resolver.kelurahan(row)
         covered.add(kelurahan)
         rt_id = resolver.rt(row, kelurahan)
@@ -336,6 +356,21 @@ def run(
     outcome.values = dict(sums)
     outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
     return outcome
+
+
+def _special(row: _Row, special_cells: Callable[[], dict], specials: dict) -> bool:
+    """Fail the row for each empty-looking cell it reads that holds a formula without a
+    saved result or an error value; True if there was one."""
+    for name, column in row.columns.items():
+        if column < len(row.cells) and row.cells[column] == "":
+            if "cells" not in specials:
+                specials["cells"] = special_cells()
+            kind = specials["cells"].get((row.number, column))
+            if kind == "formula":
+                row.fail("import.formula_without_value", name)
+            elif kind:
+                row.fail("import.error_value", name, error=kind)
+    return bool(row.problems)
 
 
 _UNSEEN = object()  # a cache miss (None is a remembered answer)
@@ -461,6 +496,8 @@ class _FastPath:
             if value is None:
                 return None
             values.append((indicator, value))
+        if self.iset.checks and _broken_checks(self.iset, dict(values)):
+            return None
         first_seen[str(rt_id)] = number
         return values
 
@@ -530,6 +567,15 @@ def _per_rt(
         value = _count_cell(row, rule.indicator)
         if value is not None:
             values[rule.indicator] = value
+    for check in _broken_checks(iset, values):
+        row.fail(
+            "import.more_than_parts",
+            check.at_most,
+            total=sum(values[name] for name in check.sum_of),
+            parts=" + ".join(
+                column_letter(row.columns[name]) for name in check.sum_of if name in row.columns
+            ),
+        )
     if rt_id is not None:
         key = str(rt_id)
         if key in first_seen:
@@ -537,6 +583,17 @@ def _per_rt(
         elif not row.rejected:
             first_seen[key] = row.number
     return values
+
+
+def _broken_checks(iset: IndicatorSet, values: dict[str, int]) -> list:
+    """The set's cross-column rules a row's counts break (SS-10)."""
+    return [
+        check
+        for check in iset.checks
+        if check.at_most in values
+        and all(name in values for name in check.sum_of)
+        and values[check.at_most] > sum(values[name] for name in check.sum_of)
+    ]
 
 
 def _check_totals(

@@ -5,6 +5,7 @@ the indicators' active version at it, in the caller's one transaction. The file 
 is never stored: only its name, size and sha256.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,7 @@ from transparency.models import (
 from transparency.problems import Problem, UnreadableFile
 from transparency.services import audit
 from transparency.services.catalog import month_period
-from transparency.spreadsheets import read_sheets
+from transparency.spreadsheets import read_sheets, special_cells
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ImportReport:
     plan: importing.Plan | None = None
     problems: list[Problem] = field(default_factory=list)  # file-level
     rt_codes: dict[int, str] = field(default_factory=dict)
+    rows: list[list] | None = None  # the sheet read, in memory only (for the report workbook)
 
     @property
     def all_problems(self) -> list[Problem]:
@@ -145,8 +147,12 @@ def preview_import(
             report.problems.append(Problem("import.mapping_sheet_missing"))
         return report
     report.mapping = mapping
+    report.rows = sheet.rows
     index = area_index(session)
-    report.outcome = importing.run(sheet, mapping, iset, index, progress)
+    special = None
+    if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
+        special = functools.partial(special_cells, data, sheet.name)
+    report.outcome = importing.run(sheet, mapping, iset, index, progress, special)
     report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
     return report
@@ -375,6 +381,20 @@ def file_of(session: Session, upload: Upload) -> bytes | None:
     """The bytes of a file still under import, or None once they are gone."""
     stored = session.get(UploadFile, upload.id)
     return stored.content if stored else None
+
+
+def report_of(session: Session, upload: Upload) -> bytes | None:
+    """The dry run's report workbook while the file is kept, else None."""
+    stored = session.get(UploadFile, upload.id)
+    return stored.report if stored else None
+
+
+def keep_report(session: Session, upload_id: int, body: bytes) -> None:
+    """Keep the report workbook beside the file (deleted with it at commit or cancel)."""
+    stored = session.get(UploadFile, upload_id)
+    if stored is not None:
+        stored.report = body
+        session.add(stored)
 
 
 def _any_period(session: Session) -> int:
