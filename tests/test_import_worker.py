@@ -47,8 +47,8 @@ def rt_file(app, rows_per_rt: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def upload(app, data: bytes):
-    """Sign in as the walidata and send the file with a confirmed mapping: the job starts."""
+def send_file(app, data: bytes):
+    """Sign in as the walidata and send the file: the job reading it starts."""
     client = app.test_client()
     client.post("/masuk", data={"username": "walidata", "password": "walidata-demo-2026"})
     sent = client.post(
@@ -63,7 +63,12 @@ def upload(app, data: bytes):
     )
     sent.request.environ["wsgi.input"].close()
     mapping_url = sent.headers["Location"]
-    upload_id = int(mapping_url.rstrip("/").split("/")[-2])
+    return client, int(mapping_url.rstrip("/").split("/")[-2]), mapping_url
+
+
+def upload(app, data: bytes):
+    """Send the file and confirm the suggested mapping: the dry run starts."""
+    client, upload_id, mapping_url = send_file(app, data)
     # The child reads the file and suggests the mapping; the operator confirms it.
     read = wait_for(app, upload_id, lambda u: "suggestion" in u.summary or u.status == "failed")
     if read.status == "failed":
@@ -101,19 +106,7 @@ def test_a_child_process_runs_the_dry_run(city):
 
 
 def test_the_child_reads_the_file_and_the_web_process_shows_its_suggestion(city):
-    client = city.test_client()
-    client.post("/masuk", data={"username": "walidata", "password": "walidata-demo-2026"})
-    sent = client.post(
-        "/unggah/",
-        content_type="multipart/form-data",
-        data={
-            "indicator_set": "dinkes_stunting",
-            "period": "2026-11",
-            "file": (io.BytesIO(rt_file(city)), "stunting.xlsx"),
-        },
-    )
-    sent.request.environ["wsgi.input"].close()
-    upload_id = int(sent.headers["Location"].rstrip("/").split("/")[-2])
+    client, upload_id, _url = send_file(city, rt_file(city))
     read = wait_for(city, upload_id, lambda u: "suggestion" in u.summary)
     assert read.status == "queued"
     suggestion = read.summary["suggestion"]
