@@ -1035,3 +1035,17 @@ def test_a_date_where_a_count_belongs_is_a_row_error_never_a_serial_number():
         ("import.bad_count", 6, "D", "07:30:00"),
     ]
     assert outcome.values == {}
+
+
+def test_a_kelurahan_code_in_the_kelurahan_column_is_read_as_a_code_and_placed_there():
+    _mapping, outcome = read(
+        families(
+            [
+                family(1, "001", "001", "3578071002", "", 3, "GAMIS"),
+                family(2, "001", "001", "35.78.99.9999", "", 3, "GAMIS"),
+            ]
+        ),
+        DINSOS,
+    )
+    assert outcome.values[(21, "kk_gamis")] == 1
+    assert outcome.problems == [problem("import.unknown_kelurahan", 3, "G", "35.78.99.9999")]

@@ -33,7 +33,6 @@ Codes raised (``Problem.code``; the params in brackets):
 """
 
 import codecs
-import copy
 import io
 import os
 import re
@@ -42,8 +41,11 @@ import sys
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NoReturn
+
+from zlib_ng import zlib_ng
 
 from transparency.problems import Problem, UnreadableFile
 
@@ -234,7 +236,7 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
             _check_active_names(infos)
             total = 0
             for info in sorted(infos, key=_stream_order):
-                total = _stream_part(archive, info, limits, total)
+                total = _stream_part(data, archive, info, limits, total)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -245,6 +247,7 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
         ValueError,
         struct.error,
         zlib.error,
+        zlib_ng.error,
     ) as exc:
         _fail("file.damaged", detail=_shown(str(exc)))
     return Container("xlsx", len(infos), total)
@@ -329,39 +332,66 @@ def _stream_order(info: zipfile.ZipInfo) -> tuple[int, int]:
 
 
 def _stream_part(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int
+    data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int
 ) -> int:
     """Decompress one part chunk by chunk, counting real bytes; the new running total."""
-    unbounded = copy.copy(info)
-    unbounded.file_size = sys.maxsize  # read what the data holds, not what the header says
-    part, scan = 0, None
-    with archive.open(unbounded) as stream:
-        while chunk := stream.read(CHUNK):
-            part += len(chunk)
-            total += len(chunk)
-            if total > limits.max_uncompressed:
-                _fail(
-                    "file.expands_too_much",
-                    part=_shown(info.filename),
-                    read=total,
-                    limit=limits.max_uncompressed,
-                )
-            if part > LARGE_PART and part > limits.max_ratio * max(info.compress_size, 1):
-                _fail(
-                    "file.expands_too_much",
-                    part=_shown(info.filename),
-                    read=total,
-                    limit=limits.max_uncompressed,
-                    ratio=part // max(info.compress_size, 1),
-                )
-            if scan is None:
-                scan = _PartScan(info.filename, chunk, limits)
-            scan.feed(chunk)
+    part, scan, crc = 0, None, 0
+    for chunk in _inflate(data, info):
+        part += len(chunk)
+        total += len(chunk)
+        if total > limits.max_uncompressed:
+            _fail(
+                "file.expands_too_much",
+                part=_shown(info.filename),
+                read=total,
+                limit=limits.max_uncompressed,
+            )
+        if part > LARGE_PART and part > limits.max_ratio * max(info.compress_size, 1):
+            _fail(
+                "file.expands_too_much",
+                part=_shown(info.filename),
+                read=total,
+                limit=limits.max_uncompressed,
+                ratio=part // max(info.compress_size, 1),
+            )
+        crc = zlib_ng.crc32(chunk, crc)
+        if scan is None:
+            scan = _PartScan(info.filename, chunk, limits)
+        scan.feed(chunk)
     if part != info.file_size:
         _fail("file.damaged", detail=f"size of {_shown(info.filename)} differs from its header")
+    if crc != info.CRC:
+        _fail("file.damaged", detail=f"bad CRC-32 for {_shown(info.filename)}")
     if scan is not None:
         scan.finish()
     return total
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The real bytes of a stored or deflated entry, at most ``CHUNK`` at a time, whatever
+    its header says. zlib-ng inflates about three times faster than zlib: a city file's
+    sheet is hundreds of MB of XML, and it is inflated here once before the reader does."""
+    offset = info.header_offset
+    name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + _LOCAL_HEADER + name_length + extra_length
+    raw = memoryview(data)[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for position in range(0, len(raw), CHUNK):
+            yield bytes(raw[position : position + CHUNK])
+        return
+    inflater = zlib_ng.decompressobj(-15)
+    position = 0
+    while not inflater.eof:
+        if inflater.unconsumed_tail:
+            source = inflater.unconsumed_tail
+        elif position < len(raw):
+            source = raw[position : position + CHUNK]
+            position += len(source)
+        else:
+            _fail("file.damaged", detail=f"{_shown(info.filename)} ends too early")
+        chunk = inflater.decompress(source, CHUNK)
+        if chunk:
+            yield chunk
 
 
 class _PartScan:

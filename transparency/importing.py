@@ -218,13 +218,20 @@ class _Resolver:
             self.cache[key] = self._resolve(*key)
         code, problem = self.cache[key]
         if problem:
-            by_code = problem == "import.unknown_kelurahan" or "kelurahan" not in row.columns
+            if problem == "import.unknown_kelurahan":  # a code: in its column, or the name's
+                by_code = "kelurahan_code" in row.columns and not is_blank(
+                    row.get("kelurahan_code")
+                )
+            else:
+                by_code = "kelurahan" not in row.columns
             row.fail(problem, "kelurahan_code" if by_code else "kelurahan")
         return code
 
     def _resolve(self, raw_code, raw_name, raw_kecamatan) -> tuple[str | None, str | None]:
         if is_blank(raw_code) and is_blank(raw_name):
             return None, "import.missing_kelurahan"
+        if is_blank(raw_code) and kelurahan_code(raw_name) is not None:
+            raw_code = raw_name  # a code written in the kelurahan column
         if not is_blank(raw_code):
             code = kelurahan_code(raw_code)
             if code is None or code not in self.index.kelurahan:
