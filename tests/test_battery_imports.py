@@ -631,7 +631,21 @@ def test_im04_two_simultaneous_commits_one_winner_no_mixed_rows(city, slow_lock,
     assert figures_of(city, loser) == 0
 
 
-def web_app(url: str, busy_ms: int | None = None):
+@pytest.fixture
+def web_app():
+    """Makes apps on the battery database (their engines disposed after the test)."""
+    made = []
+
+    def make(url: str, busy_ms: int | None = None):
+        made.append(_web_app(url, busy_ms))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["db_engine"].dispose()
+
+
+def _web_app(url: str, busy_ms: int | None = None):
     """The app on the battery database, CSRF off; optionally SQLite's busy timeout short."""
     app = create_app(
         {
@@ -661,7 +675,7 @@ def signed_in(app):
     return client
 
 
-def test_im04_two_simultaneous_commits_on_the_web(city, city_url, slow_lock):
+def test_im04_two_simultaneous_commits_on_the_web(city, city_url, slow_lock, web_app):
     """IM-04 on the web: both press "save" at once. One is saved; the other gets the
     stale refusal on its report (or, on SQLite, a 503 "try again", then the refusal)."""
     period = "2027-03"
@@ -702,7 +716,7 @@ def test_im04_two_simultaneous_commits_on_the_web(city, city_url, slow_lock):
     assert figures_of(city, loser) == 0
 
 
-def test_im04_a_lock_timeout_is_a_503_try_again_without_a_partial_write(city, city_url):
+def test_im04_a_lock_timeout_is_a_503_try_again_without_a_partial_write(city, city_url, web_app):
     """IM-04: another transaction holds the write lock longer than the busy timeout
     (SQLite) or the lock timeout (PostgreSQL): the commit answers 503 "try again", writes
     nothing, and succeeds once the lock is gone."""
