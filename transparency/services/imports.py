@@ -410,12 +410,20 @@ def _indicators(session: Session, iset: IndicatorSet) -> dict[str, Indicator]:
 def _active(
     session, indicators: dict[str, Indicator], period: Period, lock: bool = False
 ) -> dict[str, ActiveUpload]:
-    """The version in force per indicator code (locked for update during a commit)."""
+    """The version in force per indicator code (locked for update during a commit).
+
+    With ``lock`` the period's row is locked first: the first commit of a period has no
+    ``active_upload`` row to lock, and two such commits would both pass the stale check
+    and the loser would fail on the primary key (battery IM-04). ``FOR NO KEY UPDATE``
+    still lets figures reference the period. SQLite ignores both; it has one writer."""
     by_id = {i.id: code for code, i in indicators.items()}
     statement = select(ActiveUpload).where(
         ActiveUpload.period_id == period.id, ActiveUpload.indicator_id.in_(list(by_id))
     )
     if lock:
+        session.exec(
+            select(Period.id).where(Period.id == period.id).with_for_update(key_share=True)
+        ).one()
         statement = statement.with_for_update()
     return {by_id[a.indicator_id]: a for a in session.exec(statement)}
 
