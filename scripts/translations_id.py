@@ -1,6 +1,7 @@
 """Bahasa Indonesia for every English source string (msgid → msgstr)."""
 
 ID = {
+    "The figures could not be saved; nothing was written. Please try again.": "Angka tidak dapat disimpan; tidak ada yang ditulis. Silakan coba lagi.",
     "This count (%(value)s) is larger than %(total)s, the sum of columns %(parts)s that it is part of.": "Angka ini (%(value)s) lebih besar dari %(total)s, jumlah kolom %(parts)s yang mencakupnya.",
     "Sheet %(sheet)s has %(rows)s rows; the limit is %(limit)s rows. Split the file, for example by kecamatan.": "Sheet %(sheet)s berisi %(rows)s baris; batasnya %(limit)s baris. Pecah berkas, misalnya per kecamatan.",
     "Sheet %(sheet)s has data as far right as column %(column)s; the limit is %(limit)s columns. Delete stray cells outside the table and send the file again.": "Sheet %(sheet)s berisi data sampai kolom %(column)s; batasnya %(limit)s kolom. Hapus sel yang tercecer di luar tabel lalu kirim lagi.",

@@ -340,12 +340,6 @@ def test_im02_a_database_error_in_the_web_commit_is_a_503_try_again(app, session
 
 
 @pytest.mark.demo_once
-@pytest.mark.xfail(
-    strict=True,
-    reason="views/uploads.commit catches only ImportRefused: an IntegrityError or any other "
-    "exception inside commit_upload becomes the generic 500 page instead of a flashed "
-    "retryable message on the report (the data is rolled back either way)",
-)
 def test_im02_a_constraint_error_in_the_web_commit_is_a_retryable_message(app, session, ready):
     """IM-02 on the web: a constraint violated mid-commit must not be a 500."""
     _operator, _first, second = ready
@@ -365,6 +359,8 @@ def test_im02_a_constraint_error_in_the_web_commit_is_a_retryable_message(app, s
     assert session.get(Upload, upload_id).status == UploadStatus.READY
     assert in_force(session, DISPENDIK_FILE) == expected(DISPENDIK_FILE)
     assert response.status_code == 302
+    page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
+    assert "Angka tidak dapat disimpan; tidak ada yang ditulis. Silakan coba lagi." in page
 
 
 @pytest.mark.demo_once

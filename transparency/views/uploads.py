@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from transparency import messages, workbook_templates
@@ -324,6 +325,10 @@ def commit(upload_id: int):
         except imports.ImportRefused as exc:
             db.rollback()
             flash(messages.refusal(exc))
+        except IntegrityError:  # a constraint refused the write: all of it is rolled back
+            db.rollback()
+            current_app.logger.exception("commit of upload %s refused by the database", upload_id)
+            flash(_("The figures could not be saved; nothing was written. Please try again."))
         else:
             db.commit()
             flash(_("The figures were saved and are now in force."))
