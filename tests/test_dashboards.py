@@ -340,3 +340,24 @@ def test_demo_has_published_months_and_verifications(demo_city):
     assert sorted(published)[-1] == "2026-09" and len(published) == 11
     statuses = session.exec(select(Verification.status)).all()
     assert sorted(map(str, statuses)) == sorted(["confirmed"] * 4 + ["disputed"] * 2 + ["rejected"])
+
+
+def test_each_upload_keeps_its_coverage_per_kelurahan(demo_city):
+    from transparency.dashboards import count_coverage
+    from transparency.models import Upload
+
+    session = demo_city
+    uploads = session.exec(select(Upload)).all()
+    assert len(uploads) == 4 * 12  # four departments, twelve months
+    wonorejo = session.exec(select(Area.id).where(Area.code == KELURAHAN)).one()
+    rts = session.exec(
+        select(func.count())
+        .select_from(Area)
+        .where(Area.path.startswith(KELURAHAN + "."), Area.level == "rt")
+    ).one()
+    gamis = session.exec(select(Indicator.id).where(Indicator.code == "kk_gamis")).one()
+    for upload in uploads:
+        kept = upload.summary["coverage"]
+        assert kept == count_coverage(session, upload.id)
+        if str(gamis) in kept:
+            assert kept[str(gamis)][str(wonorejo)] == rts

@@ -11,9 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, tuple_
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from transparency import scoped
 from transparency.access import Scope
 from transparency.charts import Point
 from transparency.disclosure import Shown, protect
@@ -31,7 +33,6 @@ from transparency.models import (
     VerificationStatus,
 )
 from transparency.queries import in_subtree
-from transparency.scoped import scope_predicate
 
 TREND_PERIODS = 12
 
@@ -52,17 +53,35 @@ def list_periods(session: Session) -> dict[int, Period]:
 def active_cells(session: Session, periods: dict[int, Period]) -> dict[int, list[tuple]]:
     """Per indicator, its (period, upload in force) pairs, oldest period first."""
     cells = defaultdict(list)
-    for pointer in session.exec(select(ActiveUpload)):
-        cells[pointer.indicator_id].append((periods[pointer.period_id], pointer.upload_id))
+    rows = session.exec(
+        select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id)
+    )
+    for indicator_id, period_id, upload_id in rows:
+        cells[indicator_id].append((periods[period_id], upload_id))
     for pairs in cells.values():
         pairs.sort(key=lambda pair: pair[0].starts_on)
     return cells
 
 
-def current_publications(session: Session) -> dict[tuple[int, int], Publication]:
+@dataclass(frozen=True)
+class Published:
+    """The current publication of an indicator's period: which upload, and when."""
+
+    upload_id: int
+    published_at: datetime
+
+
+def current_publications(session: Session) -> dict[tuple[int, int], Published]:
     """The publication in force per (indicator, period)."""
-    rows = session.exec(select(Publication).where(Publication.is_current))
-    return {(p.indicator_id, p.period_id): p for p in rows}
+    rows = session.exec(
+        select(
+            Publication.indicator_id,
+            Publication.period_id,
+            Publication.upload_id,
+            Publication.published_at,
+        ).where(Publication.is_current)
+    )
+    return {(i, p): Published(u, at) for i, p, u, at in rows}
 
 
 # --- the ketua RT's home ------------------------------------------------------------------
@@ -82,11 +101,11 @@ class RtFigure:
     households: int | None
     series: list[Point]
     verification: Verification | None = None
-    publication: Publication | None = None
+    publication: Published | None = None
     # Published, protected figures of the latest published period: "rt", "rw", "kelurahan".
     context: dict[str, Shown | None] = field(default_factory=dict)
     context_period: Period | None = None
-    context_publication: Publication | None = None
+    context_publication: Published | None = None
 
     @property
     def change(self) -> int | None:
@@ -123,7 +142,10 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
         )
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
-        .where(Figure.area_id == rt.id, scope_predicate(scope, Area.path, Indicator.department_id))
+        .where(
+            Figure.area_id == rt.id,
+            scoped.scope_predicate(scope, Area.path, Indicator.department_id),
+        )
     )
     values: dict[int, dict[int, int]] = defaultdict(dict)
     for indicator_id, period_id, value in session.exec(statement):
@@ -181,18 +203,12 @@ def _add_context(session, rt: Area, figures: list[RtFigure], cells, publications
             latest[figure.indicator.id] = published[-1]
     if not latest:
         return
-    rw_path, kelurahan_path = rt.path.rsplit(".", 1)[0], rt.path.rsplit(".", 2)[0]
-    keys = [(indicator_id, p.id, u) for indicator_id, (p, u) in latest.items()]
-    statement = (
-        select(Figure.indicator_id, Area.path, Figure.value)
-        .join(Area, Area.id == Figure.area_id)
-        .where(
-            in_subtree(Area.path, kelurahan_path),
-            tuple_(Figure.indicator_id, Figure.period_id, Figure.upload_id).in_(keys),
-        )
-    )
+    rw_path = rt.path.rsplit(".", 1)[0]
+    kelurahan = session.exec(select(Area).where(Area.path == rt.path.rsplit(".", 2)[0])).one()
+    keys = [(indicator_id, upload) for indicator_id, (_, upload) in latest.items()]
     sums: dict[tuple[int, str], int] = defaultdict(int)
-    for indicator_id, path, value in session.exec(statement):
+    # Published figures are public: read over the whole kelurahan, whoever asks.
+    for indicator_id, _upload, path, value in scoped.list_published_rows(session, kelurahan, keys):
         sums[(indicator_id, "kelurahan")] += value
         if path.startswith(rw_path + "."):
             sums[(indicator_id, "rw")] += value
@@ -280,49 +296,30 @@ def area_indicator(
     recent = pairs[-TREND_PERIODS:]
     scoped_rt = and_(
         in_subtree(Area.path, area.path),
-        scope_predicate(scope, Area.path, Indicator.department_id),
+        scoped.scope_predicate(scope, Area.path, Indicator.department_id),
     )
-    totals = dict(
-        session.exec(
-            select(Figure.period_id, func.sum(Figure.value))
-            .join(Area, Area.id == Figure.area_id)
-            .join(Indicator, Indicator.id == Figure.indicator_id)
-            .where(
-                scoped_rt,
-                Figure.indicator_id == indicator.id,
-                tuple_(Figure.period_id, Figure.upload_id).in_([(p.id, u) for p, u in recent]),
-            )
-            .group_by(Figure.period_id)
-        ).all()
-        if recent
-        else []
-    )
+    keys = [(indicator.id, upload) for _, upload in recent]
+    rows = scoped.list_figure_rows(session, scope, area, keys)
+    by_upload: dict[int, int] = defaultdict(int)
+    for _, upload, _, value in rows:
+        by_upload[upload] += value
+    totals = {p.id: by_upload[u] for p, u in recent if u in by_upload}
     series = [Point(p.code, totals.get(p.id)) for p, _ in recent]
     with_data = [(p, u) for p, u in recent if p.id in totals]
     latest = with_data[-1] if with_data else None
     before = with_data[-2] if len(with_data) > 1 else None
     depth = len(area.path.split("."))
-    rows = {c.area.path: [c, None, None, 0, 0, 0] for c in children}
+    table = {c.area.path: [c, None, None, 0, 0, 0] for c in children}
     for slot, pair in ((1, latest), (2, before)):
         if pair is None:
             continue
-        statement = (
-            select(Area.path, Figure.value)
-            .join(Area, Area.id == Figure.area_id)
-            .join(Indicator, Indicator.id == Figure.indicator_id)
-            .where(
-                scoped_rt,
-                Figure.indicator_id == indicator.id,
-                Figure.period_id == pair[0].id,
-                Figure.upload_id == pair[1],
-            )
-        )
-        for path, value in session.exec(statement):
-            row = rows.get(_child_path(path, depth))
+        for _, upload, path, value in rows:
+            row = table.get(_child_path(path, depth)) if upload == pair[1] else None
             if row is not None:
                 row[slot] = (row[slot] or 0) + value
                 if slot == 1:
                     row[3] += 1
+    rows = table
     confirmed = disputed = 0
     if latest is not None:
         statement = (
@@ -417,7 +414,7 @@ def list_disputes(
         )
         .where(
             Verification.status.in_(statuses),
-            scope_predicate(scope, Area.path, Indicator.department_id),
+            scoped.scope_predicate(scope, Area.path, Indicator.department_id),
         )
         .order_by(Verification.status != VerificationStatus.DISPUTED, Verification.id.desc())
         .limit(limit)
@@ -428,6 +425,23 @@ def list_disputes(
 
 
 # --- departments: completeness ------------------------------------------------------------
+
+
+def count_coverage(session: Session, upload_id: int) -> dict[str, dict[str, int]]:
+    """An upload's RTs with a figure: ``{indicator id: {kelurahan id: count}}`` (keys as
+    text, for JSON). Kept on the upload at commit (``services.coverage``)."""
+    rt, rw = aliased(Area), aliased(Area)
+    rows = session.exec(
+        select(Figure.indicator_id, rw.parent_id, func.count(Figure.id))
+        .join(rt, rt.id == Figure.area_id)
+        .join(rw, rw.id == rt.parent_id)
+        .where(Figure.upload_id == upload_id)
+        .group_by(Figure.indicator_id, rw.parent_id)
+    )
+    coverage: dict[str, dict[str, int]] = {}
+    for indicator_id, kelurahan_id, count in rows:
+        coverage.setdefault(str(indicator_id), {})[str(kelurahan_id)] = count
+    return coverage
 
 
 @dataclass(frozen=True)
@@ -481,39 +495,45 @@ def completeness(
     parent: Area,
 ) -> list[Completeness]:
     """RTs with data in the latest period, per indicator, for each child of ``parent``
-    (the city: by kecamatan; a kecamatan: by kelurahan)."""
+    (the city: by kecamatan; a kecamatan: by kelurahan). Counted per kelurahan from the
+    coverage kept on each upload (``services.coverage``); an upload without it is counted
+    from its figures."""
+    if not scope.may_upload_for(department.id):
+        return []
     children = session.exec(
         select(Area).where(Area.parent_id == parent.id).order_by(Area.code)
     ).all()
-    if not children:
-        return []
-    width = len(children[0].path)
-    prefix = func.substr(Area.path, 1, width)
-    rts = dict(
+    kelurahan = dict(
         session.exec(
-            select(prefix, func.count(Area.id))
-            .where(Area.level == AreaLevel.RT, in_subtree(Area.path, parent.path))
-            .group_by(prefix)
+            select(Area.id, Area.parent_id).where(
+                Area.level == AreaLevel.KELURAHAN, in_subtree(Area.path, parent.path)
+            )
         ).all()
     )
-    keys = [(d.indicator.id, d.period.id, d.upload.id) for d in items if d.upload is not None]
-    counts: dict[str, dict[int, int]] = defaultdict(dict)
-    if keys:
-        statement = (
-            select(prefix, Figure.indicator_id, func.count(Figure.id))
-            .join(Area, Area.id == Figure.area_id)
-            .join(Indicator, Indicator.id == Figure.indicator_id)
-            .where(
-                tuple_(Figure.indicator_id, Figure.period_id, Figure.upload_id).in_(keys),
-                in_subtree(Area.path, parent.path),
-                scope_predicate(scope, Area.path, Indicator.department_id),
-                Indicator.department_id == department.id,
-            )
-            .group_by(prefix, Figure.indicator_id)
-        )
-        for path, indicator_id, count in session.exec(statement):
-            counts[path][indicator_id] = count
-    return [Completeness(c, rts.get(c.path, 0), counts.get(c.path, {})) for c in children]
+    by_child = {child.id: child.id for child in children}  # parent is a kecamatan
+    if parent.level == AreaLevel.KOTA:
+        by_child = kelurahan
+    rt, rw = aliased(Area), aliased(Area)
+    rts: dict[int, int] = defaultdict(int)
+    for kelurahan_id, count in session.exec(
+        select(rw.parent_id, func.count(rt.id))
+        .join(rw, rw.id == rt.parent_id)
+        .where(rt.level == AreaLevel.RT, rw.parent_id.in_(list(kelurahan)))
+        .group_by(rw.parent_id)
+    ):
+        rts[by_child.get(kelurahan_id)] += count
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for item in items:
+        if item.upload is None:
+            continue
+        kept = (item.upload.summary or {}).get("coverage")
+        if kept is None:
+            kept = count_coverage(session, item.upload.id)
+        for kelurahan_id, count in kept.get(str(item.indicator.id), {}).items():
+            child = by_child.get(int(kelurahan_id))
+            if child is not None:
+                counts[child][item.indicator.id] += count
+    return [Completeness(c, rts.get(c.id, 0), dict(counts.get(c.id, {}))) for c in children]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path + "/" + TRANSLATIONS),
     )
-    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["signed"] = signed_number
     app.jinja_env.filters["percent"] = lambda value: format_percent(value, "#,##0.0%")
     app.jinja_env.filters["day"] = lambda value: format_date(value, "long") if value else ""
@@ -37,11 +37,20 @@ def init_app(app: Flask) -> None:
     app.after_request(remember_language)
 
 
+def number(value) -> str:
+    """A count in the locale's format (``1.234`` / ``1,234``): whole numbers by a fast path
+    with the locale's grouping symbol, anything else through Babel."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return format_decimal(value or 0)
+    group = get_locale().number_symbols["latn"]["group"]
+    return f"{value:,}".replace(",", group)
+
+
 def signed_number(value: int) -> str:
     """A change with its sign: ``+12``, ``−3``, ``0`` (in the locale's digits)."""
     if not value:
-        return format_decimal(0)
-    return ("+" if value > 0 else "−") + format_decimal(abs(value))
+        return number(0)
+    return ("+" if value > 0 else "−") + number(abs(value))
 
 
 def remember_language(response):

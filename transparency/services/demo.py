@@ -31,7 +31,7 @@ from transparency.models import (
 )
 from transparency.models.base import utcnow
 from transparency.passwords import hash_password
-from transparency.services import catalog, wilayah
+from transparency.services import catalog, coverage, wilayah
 from transparency.services.register import RegisterReport, import_register
 
 DEMO_MONTHS = 12
@@ -183,6 +183,7 @@ def seed_figures(session: Session, periods: list[Period], users: dict[str, User]
                     )
                 )
                 written += len(rts)
+            coverage.record_coverage(session, upload)
     session.flush()
     return written
 

@@ -32,7 +32,7 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem, UnreadableFile
-from transparency.services import audit, verification
+from transparency.services import audit, coverage, verification
 from transparency.services.catalog import month_period
 from transparency.spreadsheets import read_sheets
 
@@ -443,6 +443,7 @@ def commit_upload(
     previous = {a.indicator_id: a.upload_id for a in active.values()}
     _point_at(session, upload, period, iset_indicators.values(), active, actor, now)
     verification.carry_forward(session, upload.id, previous, actor)
+    coverage.record_coverage(session, upload)
     _discard(session, upload.id)
     audit.record(
         session,

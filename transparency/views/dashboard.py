@@ -50,7 +50,7 @@ def home():
 
 
 def _load(code: str):
-    """The area (in scope) and its exact figures; 404 and an audit event otherwise."""
+    """The area (in scope); 404 and an audit event otherwise."""
     db = get_session()
     scope = current_scope()
     try:
@@ -58,7 +58,7 @@ def _load(code: str):
     except scoped.OutOfScope:
         deny("area out of scope or unknown", status=404, area=code)
     g.exact_figures = True
-    return db, scope, area, scoped.list_area_figures(db, scope, area)
+    return db, scope, area
 
 
 def _name(indicator) -> str:
@@ -70,7 +70,9 @@ def _name(indicator) -> str:
 @requires(Permission.FIGURES_READ_EXACT)
 def area(code: str, printing: bool = False):
     """An RT: the ketua RT's home. Above: the area with its children, in scope."""
-    db, scope, found, figures = _load(code)
+    db, scope, found = _load(code)
+    is_rt = found.level == AreaLevel.RT  # the RT home reads its own figures
+    figures = [] if is_rt else scoped.list_area_figures(db, scope, found)
     common = {
         "area": found,
         "figures": figures,
@@ -79,7 +81,7 @@ def area(code: str, printing: bool = False):
         "ancestors": [a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
         "totals": queries.get_totals(db, found),
     }
-    if found.level == AreaLevel.RT:
+    if is_rt:
         return render_template(
             "dashboard/rt.html",
             rt_figures=dashboards.list_rt_figures(db, scope, found),
@@ -119,7 +121,8 @@ def _official(db, scope, found, common):
 @requires(Permission.FIGURES_READ_EXACT)
 def area_data(code: str, fmt: str):
     """The same figures as a download."""
-    _db, _scope, found, figures = _load(code)
+    db, scope, found = _load(code)
+    figures = scoped.list_area_figures(db, scope, found)
     rows = [
         [
             found.code,
