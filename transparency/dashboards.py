@@ -65,23 +65,24 @@ def active_cells(session: Session, periods: dict[int, Period]) -> dict[int, list
 
 @dataclass(frozen=True)
 class Published:
-    """The current publication of an indicator's period: which upload, and when."""
+    """The current publication of an indicator's period: its id and which upload."""
 
+    id: int
     upload_id: int
-    published_at: datetime
 
 
 def current_publications(session: Session) -> dict[tuple[int, int], Published]:
-    """The publication in force per (indicator, period)."""
+    """The publication in force per (indicator, period) (ids only: a page needs a few
+    publication dates at most, and reads those by id)."""
     rows = session.exec(
         select(
             Publication.indicator_id,
             Publication.period_id,
+            Publication.id,
             Publication.upload_id,
-            Publication.published_at,
         ).where(Publication.is_current)
     )
-    return {(i, p): Published(u, at) for i, p, u, at in rows}
+    return {(i, p): Published(pid, u) for i, p, pid, u in rows}
 
 
 # --- the ketua RT's home ------------------------------------------------------------------
@@ -550,7 +551,7 @@ def board_sources(session: Session, figures: list[RtFigure]) -> list[Source]:
     """One line per department for the figures on a notice board."""
     grouped: dict[str, dict] = {}
     for figure in figures:
-        publication = figure.context_publication
+        publication = session.get(Publication, figure.context_publication.id)
         upload = session.get(Upload, publication.upload_id)
         entry = grouped.setdefault(
             figure.department, {"delivered": None, "published": None, "periods": set()}

@@ -1,6 +1,6 @@
 """Languages: Bahasa Indonesia first, English as a choice; number and date formats."""
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
@@ -42,8 +42,9 @@ def number(value) -> str:
     with the locale's grouping symbol, anything else through Babel."""
     if not isinstance(value, int) or isinstance(value, bool):
         return format_decimal(value or 0)
-    group = get_locale().number_symbols["latn"]["group"]
-    return f"{value:,}".replace(",", group)
+    if "number_group" not in g:  # once per request: looking up the locale is not free
+        g.number_group = get_locale().number_symbols["latn"]["group"]
+    return f"{value:,}".replace(",", g.number_group)
 
 
 def signed_number(value: int) -> str:
