@@ -88,6 +88,12 @@ EXPECTED = {
     "uploads.history": "uploads:create",
     "uploads.restore": "uploads:restore",
     "uploads.template": "uploads:create",
+    "auth.set_language": "signed-in",
+    "verification.verify": "figures:verify",
+    "verification.disputes": "figures:read-exact",
+    "verification.answer": "disputes:answer",
+    "board.rt_board": "figures:read-exact",
+    "department.page": "uploads:create",
 }
 
 # Every URL rule, its endpoint and methods: a new URL or method on an existing view counts too.
@@ -132,6 +138,16 @@ EXPECTED_RULES = {
     ("/unggah/riwayat", "uploads.history", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/pulihkan", "uploads.restore", frozenset({"POST"})),
     ("/unggah/templat/<code>.xlsx", "uploads.template", frozenset({"GET"})),
+    ("/akun/bahasa", "auth.set_language", frozenset({"POST"})),
+    ("/dasbor/wilayah/<code>/verifikasi", "verification.verify", frozenset({"POST"})),
+    ("/dasbor/sanggahan", "verification.disputes", frozenset({"GET"})),
+    (
+        "/dasbor/sanggahan/<int:verification_id>/jawab",
+        "verification.answer",
+        frozenset({"POST"}),
+    ),
+    ("/dasbor/wilayah/<code>/papan", "board.rt_board", frozenset({"GET"})),
+    ("/dasbor/dinas/<code>", "department.page", frozenset({"GET"})),
 }
 
 # Values to fill path parameters when a route is requested without a particular target.
@@ -141,6 +157,7 @@ SAMPLE_VALUES = {
     "fmt": "json",
     "action": "nonaktifkan",
     "upload_id": 1,
+    "verification_id": 1,
 }
 
 
@@ -224,7 +241,9 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/unggah/1/simpan") in checked
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
-    assert len(checked) == 29
+    assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
+    assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
+    assert len(checked) == 35
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -399,6 +418,8 @@ SIMPLE = {
     "audit_admin.events":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "uploads.history":       cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
+    # Disputes in one's scope (the ketua RT: its own RT's; operators: their department's).
+    "verification.disputes": cols(L,  200, 200, 200, 200, 200, 200, 200, L,   403, 403),
     "dashboard.home": {
         ANON: L,
         WALIDATA: HOME + CITY,
@@ -470,6 +491,8 @@ WRITE_SIMPLE = {
     "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
     # An empty upload form: no set, no file, so the form again with an error; no upload.
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
+    # An empty language form: nothing chosen, nothing changed, back to the public home.
+    "auth.set_language":     cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
 }
 
@@ -597,6 +620,79 @@ WRITE_UPLOAD = {
         WRONG_LEVEL: (403,     403,     403),
     }, UPLOAD_TARGET_NAMES),
 }
+
+# The notice board of an RT (published figures only): only an RT has one, so every other
+# area answers 404 exactly like an area out of scope.
+BOARD = grid({
+    #             own   parent rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,     L,    L,    L,    L,    L),
+    WALIDATA:    (404,  X,     200,  200,  200,  404,  404),
+    DINSOS:      (404,  X,     200,  200,  200,  404,  404),
+    DISPENDIK:   (404,  X,     200,  200,  200,  404,  404),
+    CAMAT:       (404,  404,   200,  200,  404,  404,  404),
+    LURAH:       (404,  404,   200,  200,  404,  404,  404),
+    KETUA_RW:    (404,  404,   200,  200,  404,  404,  404),
+    KETUA_RT:    (200,  404,   200,  404,  404,  404,  404),
+    DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
+}, AREA_TARGET_NAMES)
+
+# A department's page: uploads:create; an operator's own department only (another one and
+# an unknown code alike: 404). Departments as in UPLOAD_DEPARTMENTS.
+DEPARTMENT_PAGE = grid({
+    #             own   other unknown
+    ANON:        (L,    L,    L),
+    WALIDATA:    (200,  200,  404),
+    DINSOS:      (200,  404,  404),
+    DISPENDIK:   (200,  404,  404),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, TEMPLATE_TARGET_NAMES)
+UNKNOWN_DEPARTMENT = "dinas-tidak-ada"
+
+# Confirm or dispute (POSTed empty): the ketua RT's own RT only; the empty form is refused
+# with a message on its page. Nobody else holds figures:verify, the walidata included.
+BACK_A = "302→/dasbor/wilayah/" + RT_A
+VERIFY = grid({
+    #             rt_a    rt_b  missing
+    ANON:        (L,      L,    L),
+    WALIDATA:    (403,    403,  403),
+    DINSOS:      (403,    403,  403),
+    DISPENDIK:   (403,    403,  403),
+    CAMAT:       (403,    403,  403),
+    LURAH:       (403,    403,  403),
+    KETUA_RW:    (403,    403,  403),
+    KETUA_RT:    (BACK_A, 404,  404),
+    DEACTIVATED: (L,      L,    L),
+    NO_AREA:     (403,    403,  403),
+    WRONG_LEVEL: (403,    403,  403),
+}, ("rt_a", "rt_b", "missing"))
+
+# Answer a dispute (POSTed empty): the demo's open dispute of RT B's kk_gamis (Dinsos). The
+# Dinsos operator, the lurah of Wonorejo and the walidata may answer it (the empty form is
+# refused with a message on the disputes page); Dispendik's operator is told it does not
+# exist, like a missing id.
+DISPUTES_PAGE = "302→/dasbor/sanggahan"
+ANSWER = grid({
+    #             dispute        missing
+    ANON:        (L,             L),
+    WALIDATA:    (DISPUTES_PAGE, 404),
+    DINSOS:      (DISPUTES_PAGE, 404),
+    DISPENDIK:   (404,           404),
+    CAMAT:       (403,           403),
+    LURAH:       (DISPUTES_PAGE, 404),
+    KETUA_RW:    (403,           403),
+    KETUA_RT:    (403,           403),
+    DEACTIVATED: (L,             L),
+    NO_AREA:     (403,           403),
+    WRONG_LEVEL: (403,           403),
+}, ("dispute", "missing"))
 # fmt: on
 WRITE_URLS = {
     "accounts_admin.edit": "/admin/pengguna/{id}",
@@ -610,6 +706,9 @@ WRITE_URLS = {
     "uploads.commit": "/unggah/{id}/simpan",
     "uploads.cancel": "/unggah/{id}/batal",
     "uploads.restore": "/unggah/{id}/pulihkan",
+    "verification.verify": "/dasbor/wilayah/{id}/verifikasi",
+    "verification.answer": "/dasbor/sanggahan/{id}/jawab",
+    "auth.set_language": "/akun/bahasa",
     "auth.logout": "/keluar",  # last: it ends the session
 }
 # POST routes left out of the matrix: public, and each POST is a sign-in or activation
@@ -664,6 +763,7 @@ SIMPLE_URLS = {
     "audit_admin.events": "/admin/audit",
     "uploads.new": "/unggah/",
     "uploads.history": "/unggah/riwayat",
+    "verification.disputes": "/dasbor/sanggahan",
 }
 UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
     "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
@@ -680,7 +780,7 @@ READ_ROUTES = (
     | {"public.area", "audit_admin.area", "accounts_admin.edit"}
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
     | set(UPLOAD_READ)
-    | {"uploads.template"}
+    | {"uploads.template", "board.rt_board", "department.page"}
 )
 
 
@@ -766,6 +866,30 @@ def upload_ids(uploads: dict[str, Upload], missing: int, role: str) -> dict[str,
     return {"own": uploads[own].id, "other": uploads[other].id, "missing": missing}
 
 
+def demo_dispute(session) -> int:
+    """The id of the demo's open dispute of RT B's kk_gamis (a Dinsos figure)."""
+    from transparency.models import Indicator, Verification, VerificationStatus
+
+    return session.exec(
+        select(Verification.id)
+        .join(Area, Area.id == Verification.area_id)
+        .join(Indicator, Indicator.id == Verification.indicator_id)
+        .where(
+            Area.code == RT_B,
+            Indicator.code == "kk_gamis",
+            Verification.status == VerificationStatus.DISPUTED,
+        )
+    ).one()
+
+
+def verification_state(session) -> list[tuple]:
+    """Every verification's cell, status and answer."""
+    from transparency.models import Verification
+
+    rows = session.exec(select(Verification).order_by(Verification.id)).all()
+    return [(v.id, v.area_id, v.indicator_id, str(v.status), v.note, v.answer) for v in rows]
+
+
 def upload_state(session) -> tuple[dict[int, str], dict[tuple[int, int], int]]:
     """Every upload's status, and which upload is in force per indicator and period."""
     statuses = {
@@ -805,6 +929,15 @@ def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]
             if isinstance(expected, str):
                 expected = expected.format(id=uploads[target])
             yield Probe(endpoint, "GET", url, target, "html", expected)
+    for target, expected in BOARD[role].items():
+        if expected is X:
+            continue
+        url = f"/dasbor/wilayah/{AREA_TARGETS[target][role]}/papan"
+        yield Probe("board.rt_board", "GET", url, target, "html", expected)
+    departments = (*UPLOAD_DEPARTMENTS[role], UNKNOWN_DEPARTMENT)
+    for target, code in zip(TEMPLATE_TARGET_NAMES, departments, strict=True):
+        url = f"/dasbor/dinas/{code}"
+        yield Probe("department.page", "GET", url, target, "html", DEPARTMENT_PAGE[role][target])
     codes = dict(zip(TEMPLATE_TARGET_NAMES, (*TEMPLATE_SETS[role], UNKNOWN_SET), strict=True))
     for target, expected in UPLOAD_TEMPLATE[role].items():
         url = TEMPLATE_URL.format(code=codes[target])
@@ -913,8 +1046,16 @@ def report(mismatches: list[str]) -> str:
 # --- the matrix (AZ-02, AZ-03, AZ-07) ---------------------------------------------------
 
 
-def write_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]:
+def write_probes(role: str, accounts, uploads: dict[str, int], dispute: int) -> Iterator[Probe]:
     """Every POST cell of the matrix for one role, sign-out last."""
+    area_ids = {"rt_a": RT_A, "rt_b": RT_B, "missing": MISSING}
+    for target, expected in VERIFY[role].items():
+        url = WRITE_URLS["verification.verify"].format(id=area_ids[target])
+        yield Probe("verification.verify", "POST", url, target, "-", expected)
+    answer_ids = {"dispute": dispute, "missing": dispute + 1000}
+    for target, expected in ANSWER[role].items():
+        url = WRITE_URLS["verification.answer"].format(id=answer_ids[target])
+        yield Probe("verification.answer", "POST", url, target, "-", expected)
     for table_of, ids in ((WRITE_USER, user_ids(accounts, role)), (WRITE_UPLOAD, uploads)):
         for endpoint, table in table_of.items():
             for target, expected in table[role].items():
@@ -942,11 +1083,16 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     missing_upload = max(session.exec(select(Upload.id)).all()) + 1000
     sha256 = {upload.id: upload.sha256 for upload in uploads.values()}
     uploads_before = upload_state(session)
+    dispute = demo_dispute(session)
+    verifications_before = verification_state(session)
     for role in (*[r for r in ROLES if r != WALIDATA], WALIDATA):  # the walidata's changes last
         client = app.test_client()
         sign_in(client, role, mismatches)
         targets = upload_ids(uploads, missing_upload, role)
-        probes = [*read_probes(role, accounts, targets), *write_probes(role, accounts, targets)]
+        probes = [
+            *read_probes(role, accounts, targets),
+            *write_probes(role, accounts, targets, dispute),
+        ]
         for probe in probes:
             data = {} if probe.method == "POST" else None
             response = client.open(probe.url, method=probe.method, data=data)
@@ -990,12 +1136,21 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     unexpected = [tuple(e) for e in upload_events if tuple(e) != ("upload.restore", WALIDATA)]
     if unexpected:
         mismatches.append(f"upload actions audited: {unexpected}")
+    # No verification step happened: every empty form was refused.
+    if verification_state(session) != verifications_before:
+        mismatches.append("verifications changed")
+    verification_events = session.exec(
+        select(AuditEvent.action).where(AuditEvent.action.startswith("verification."))
+    ).all()
+    if verification_events:
+        mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 72 cells a role (58 + 14 of uploads), but the city's three roles have no parent
-    # area (5 cells each); POST: 26 cells a role (13 + 13 of uploads), but the walidata
-    # skips its own deactivation and reset.
-    assert cells == len(ROLES) * (72 + 26) - 3 * 5 - 2
+    # GET: 83 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages + the
+    # disputes page), but the city's three roles have no parent area (5 figure formats and
+    # the notice board each); POST: 32 cells a role (13 + 13 of uploads + 3 verify + 2
+    # answer + language), but the walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (83 + 32) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -29,6 +29,9 @@ CORE = [
     "containers",
     "workbook_templates",
     "error_report",
+    "dashboards",
+    "charts",
+    "disclosure",
 ]
 
 

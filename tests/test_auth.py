@@ -1065,11 +1065,12 @@ def test_wb01_get_routes_change_nothing(app, db):
         "upload_id": str(any_upload),
     }
     gets = route_paths(app, "GET", values)
-    # The template route takes an indicator-set code, not an area code.
-    gets = [
-        (e, "/unggah/templat/dinsos_gamis_pramis.xlsx" if e == "uploads.template" else p)
-        for e, p in gets
-    ]
+    # The template route takes an indicator-set code, the department page a department's.
+    instead = {
+        "uploads.template": "/unggah/templat/dinsos_gamis_pramis.xlsx",
+        "department.page": "/dasbor/dinas/dinsos",
+    }
+    gets = [(e, instead.get(e, p)) for e, p in gets]
     # The report workbook exists only while a dry run's file is kept; the demo's are gone.
     gets = [(e, p) for e, p in gets if e != "uploads.report_workbook"]
     assert len(gets) >= 15

@@ -45,13 +45,17 @@ def register_blueprints(app: Flask) -> None:
         accounts_admin,
         audit_admin,
         auth,
+        board,
         dashboard,
+        department,
         health,
         public,
         uploads,
+        verification,
     )
 
-    for module in (public, health, auth, dashboard, accounts_admin, audit_admin, uploads):
+    modules = (public, health, auth, dashboard, verification, board, department)
+    for module in (*modules, accounts_admin, audit_admin, uploads):
         app.register_blueprint(module.bp)
 
 

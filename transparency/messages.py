@@ -242,6 +242,40 @@ REFUSALS = {
     "import.unknown_set": lazy_gettext("There is no indicator set %(code)s."),
 }
 
+VERIFICATION_REFUSALS = {
+    "verification.not_yours": lazy_gettext("Only the ketua RT of this RT can check its figures."),
+    "verification.unknown_figure": lazy_gettext("There is no such figure for this RT."),
+    "verification.stale": lazy_gettext(
+        "The department sent new figures in the meantime. Nothing was saved; look at the new "
+        "figures and check them again."
+    ),
+    "verification.note_required": lazy_gettext(
+        "Write what is wrong, for example: there are 12 poor households in our RT, not 19."
+    ),
+    "verification.note_too_long": lazy_gettext("The note is too long (2,000 characters at most)."),
+    "verification.bad_value": lazy_gettext(
+        "The right figure must be a whole number of zero or more."
+    ),
+    "verification.answered": lazy_gettext(
+        "This figure's dispute has been answered already; it cannot be changed."
+    ),
+    "verification.already_answered": lazy_gettext("This dispute has been answered already."),
+    "verification.reason_required": lazy_gettext("Give the reason for rejecting the dispute."),
+    "verification.bad_form": lazy_gettext("The form was incomplete. Nothing was saved."),
+}
+
+
+VERIFIED_CONFIRM = lazy_gettext("Thank you: the figure is confirmed.")
+VERIFIED_DISPUTE = lazy_gettext(
+    "Your dispute was sent. The department and the lurah will answer it here."
+)
+ANSWERED = lazy_gettext("The answer was saved; the ketua RT sees it on their page.")
+
+
+def verification_refusal(code: str) -> str:
+    """A refused verification step as one sentence in the current locale."""
+    return str(VERIFICATION_REFUSALS.get(code, code))
+
 
 def refusal(error) -> str:
     """An ``ImportRefused`` as one sentence in the current locale."""

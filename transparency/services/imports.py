@@ -34,7 +34,7 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem, UnreadableFile
-from transparency.services import audit
+from transparency.services import audit, coverage, verification
 from transparency.services.catalog import month_period
 from transparency.spreadsheets import read_sheets, special_cells
 
@@ -469,7 +469,10 @@ def commit_upload(
         ),
         {"period": period.id, "upload": upload.id},
     )
+    previous = {a.indicator_id: a.upload_id for a in active.values()}
     _point_at(session, upload, period, iset_indicators.values(), active, actor, now)
+    verification.carry_forward(session, upload.id, previous, actor)
+    coverage.record_coverage(session, upload)
     _discard(session, upload.id)
     audit.record(
         session,
@@ -550,7 +553,9 @@ def restore_upload(session: Session, upload_id: int, actor: User, now: datetime)
     indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
     active = _active(session, indicators, period, lock=True)
+    previous = {a.indicator_id: a.upload_id for a in active.values()}
     _point_at(session, upload, period, indicators.values(), active, actor, now)
+    verification.carry_forward(session, upload.id, previous, actor)
     audit.record(
         session,
         "upload.restore",
