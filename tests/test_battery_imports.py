@@ -189,7 +189,7 @@ def test_im02_a_database_error_at_any_statement_of_a_commit_rolls_everything_bac
         commit_upload(session, second.id, operator, second.sha256, datetime.now(UTC))
         session.flush()
     fault.remove()
-    assert fault.count == fail_at
+    assert fault.count >= fail_at  # the fault fired (a statement may follow it on the way out)
     session.rollback()
 
     assert snapshot(session) == before
