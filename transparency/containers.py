@@ -88,7 +88,9 @@ _WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
 
 @dataclass(frozen=True)
 class Limits:
-    """How much a file may hold; ``max_cell_chars`` is applied by the readers, on values."""
+    """How much a file may hold. ``max_cell_chars`` is applied by the CSV reader; in a
+    workbook only the cells the import reads matter, and an overlong one there is a row
+    error (not a count, not a known value)."""
 
     max_bytes: int = 150 * 1024**2
     max_entries: int = 500

@@ -139,8 +139,12 @@ def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[st
     column = mapping.columns.get("category")
     if column is None:
         return []
-    distinct = {row[column] for row in sheet.rows[mapping.header_row :] if column < len(row)}
-    return sorted({fold_value(cell) for cell in distinct} - {""})[:limit]
+    return sorted(_folded(sheet.rows[mapping.header_row :], column) - {""})[:limit]
+
+
+def _folded(rows: list[list], column: int) -> set[str]:
+    """The distinct texts of a column, folded (cells repeat: each is folded once)."""
+    return {fold_value(cell) for cell in {row[column] for row in rows if column < len(row)}}
 
 
 def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[str, str]:
@@ -150,9 +154,7 @@ def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[s
         for category, names in iset.categories.items()
         for alias in names
     }
-    distinct = {row[column] for row in rows if column < len(row)}  # cells repeat: fold each once
-    seen = {fold_value(cell) for cell in distinct}
-    return {text: known[text] for text in sorted(seen) if text in known}
+    return {text: known[text] for text in sorted(_folded(rows, column)) if text in known}
 
 
 @dataclass
@@ -380,6 +382,14 @@ def _special(row: _Row, special_cells: Callable[[], dict], specials: dict) -> bo
     return bool(row.problems)
 
 
+def _cells_of(columns: list[int]) -> Callable[[list], tuple]:
+    """A fast getter of these columns' cells as a tuple (``itemgetter`` returns a bare
+    cell for one column)."""
+    if len(columns) == 1:
+        return lambda cells: (cells[columns[0]],)
+    return itemgetter(*columns)
+
+
 _UNSEEN = object()  # a cache miss (None is a remembered answer)
 _AREA_FIELDS = ("kelurahan_code", "kelurahan", "kecamatan", "rt_rw", "rt", "rw")
 
@@ -400,17 +410,14 @@ class _FastPath:
         self.mapping, self.iset, self.resolver, self.sheet = mapping, iset, resolver, sheet
         self.household = iset.shape == "household"
         self.width = max(columns.values()) + 1
-        area = [columns[name] for name in _AREA_FIELDS if name in columns]
-        self.area_cells = (lambda cells: (cells[area[0]],)) if len(area) == 1 else itemgetter(*area)
+        self.area_cells = _cells_of([columns[n] for n in _AREA_FIELDS if n in columns])
         self.areas: dict[tuple, tuple[int, str] | None] = {}
         # With separate RT and RW columns the key is the kelurahan cells plus the two
         # numbers (``1``, ``01``, ``RT 001`` are one RT), so every RT is judged once.
         place = [columns[n] for n in ("kelurahan_code", "kelurahan", "kecamatan") if n in columns]
         self.by_numbers = "rt_rw" not in columns and "rt" in columns and "rw" in columns and place
         if self.by_numbers:
-            self.place_cells = (
-                (lambda cells: (cells[place[0]],)) if len(place) == 1 else itemgetter(*place)
-            )
+            self.place_cells = _cells_of(place)
             self.rt_column, self.rw_column = columns["rt"], columns["rw"]
         self.categories: dict[tuple, str | None] = {}
         self.counts: dict[tuple, int | None] = {}
