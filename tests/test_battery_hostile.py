@@ -332,10 +332,11 @@ def test_up06_a_pathological_file_ends_clearly_while_the_server_keeps_serving(
     file_city, monkeypatch
 ):
     """UP-06: 10^6 empty styled cells. The dry run runs in the child process under its
-    time limit (1 s here) and ends as "took longer than allowed"; the figures in force
+    time limit (0.2 s here: a fast machine reads the file in well under a second) and ends
+    as "took longer than allowed"; the figures in force
     stay; while the child runs, ``/healthz`` on a threaded live server answers 200."""
     app = file_city
-    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "1")
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "0.2")
     with app.app_context(), Session(get_engine()) as session:
         base_data = stunting_book(session, value=2)
         report = imports.preview_import(session, base_data, "s.xlsx", STUNTING, "2026-11")

@@ -25,7 +25,7 @@ def _address_space() -> int:
     return 0
 
 
-def _limit(memory_mb: int, seconds: int) -> None:
+def _limit(memory_mb: int, seconds: float) -> None:
     """Cap this process's memory and time."""
     size = _address_space() + memory_mb * 1024 * 1024  # on top of what is mapped already
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -34,7 +34,7 @@ def _limit(memory_mb: int, seconds: int) -> None:
         raise _OutOfTime
 
     signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)  # fractions of a second allowed
 
 
 def main(argv: list[str]) -> int:
@@ -105,14 +105,15 @@ def run_job(upload_id: int) -> int:
                 before_writing=session.rollback,
                 build_report=build_report,
             )
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.commit()
             return 0
         except (MemoryError, _OutOfTime) as exc:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.rollback()
             code = "import.too_slow" if isinstance(exc, _OutOfTime) else "import.too_big"
         except Exception:  # a bug: the operator still gets a clear "failed", the log the rest
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.rollback()
             app.logger.exception("import job %s crashed", upload_id)
             code = "import.crashed"
