@@ -88,6 +88,14 @@ def current_publications(session: Session) -> dict[tuple[int, int], Published]:
 # --- the ketua RT's home ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """The upload a figure came from, as its page shows it."""
+
+    id: int
+    committed_at: datetime | None
+
+
 @dataclass
 class RtFigure:
     """One indicator of one RT in its latest period, with everything the RT head checks."""
@@ -98,7 +106,7 @@ class RtFigure:
     value: int
     previous: int | None
     previous_period: Period | None
-    upload: Upload
+    upload: Delivery
     households: int | None
     series: list[Point]
     verification: Verification | None = None
@@ -128,11 +136,14 @@ class RtFigure:
 
 def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
     """The RT's figures (an RT ``get_scoped_area`` returned) for the latest period of each
-    indicator the scope may read, with trend, provenance, state and published context."""
+    indicator the scope may read, with trend, provenance, state and published context.
+
+    One read of the RT's figures in force gives every period of every indicator (the
+    trend), then one read each for the latest uploads and their verifications."""
     periods = list_periods(session)
     indicators = {i.id: i for i in list_visible_indicators(session, scope)}
     statement = (
-        select(Figure.indicator_id, Figure.period_id, Figure.value)
+        select(Figure.indicator_id, Figure.period_id, Figure.upload_id, Figure.value)
         .join(
             ActiveUpload,
             and_(
@@ -148,44 +159,57 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
             scoped.scope_predicate(scope, Area.path, Indicator.department_id),
         )
     )
-    values: dict[int, dict[int, int]] = defaultdict(dict)
-    for indicator_id, period_id, value in session.exec(statement):
-        values[indicator_id][period_id] = value
-    cells = active_cells(session, periods)
-    publications = current_publications(session)
+    own: dict[int, list[tuple[Period, int, int]]] = defaultdict(list)
+    for indicator_id, period_id, upload_id, value in session.exec(statement):
+        own[indicator_id].append((periods[period_id], upload_id, value))
+    for cells in own.values():
+        cells.sort(key=lambda cell: cell[0].starts_on)
+    latest = {cells[-1][1] for indicator_id, cells in own.items() if indicator_id in indicators}
+    deliveries = {
+        upload_id: Delivery(upload_id, committed_at)
+        for upload_id, committed_at in session.exec(
+            select(Upload.id, Upload.committed_at).where(Upload.id.in_(latest))
+        )
+    }
     verifications = {
         (v.indicator_id, v.period_id, v.upload_id): v
-        for v in session.exec(select(Verification).where(Verification.area_id == rt.id))
+        for v in session.exec(
+            select(Verification).where(
+                Verification.area_id == rt.id, Verification.upload_id.in_(latest)
+            )
+        )
     }
+    cells_in_force = active_cells(session, periods)
+    publications = current_publications(session)
     figures = []
     for indicator_id, indicator in indicators.items():
-        own = values.get(indicator_id)
-        if not own:
+        cells = own.get(indicator_id)
+        if not cells:
             continue
-        pairs = [(p, u) for p, u in cells[indicator_id] if p.id in own]
-        (period, upload_id), before = pairs[-1], pairs[-2] if len(pairs) > 1 else None
+        period, upload_id, value = cells[-1]
+        before = cells[-2] if len(cells) > 1 else None
         figures.append(
             RtFigure(
                 indicator=indicator,
                 department="",
                 period=period,
-                value=own[period.id],
-                previous=own[before[0].id] if before else None,
+                value=value,
+                previous=before[2] if before else None,
                 previous_period=before[0] if before else None,
-                upload=session.get(Upload, upload_id),
+                upload=deliveries[upload_id],
                 households=rt.households,
-                series=[Point(p.code, own.get(p.id)) for p, _ in pairs[-TREND_PERIODS:]],
+                series=[Point(p.code, v) for p, _, v in cells[-TREND_PERIODS:]],
                 verification=verifications.get((indicator_id, period.id, upload_id)),
                 publication=publications.get((indicator_id, period.id)),
             )
         )
     _add_departments(session, figures)
-    _add_context(session, rt, figures, cells, publications)
+    _add_context(session, rt, figures, cells_in_force, publications)
     return figures
 
 
 def _add_departments(session: Session, figures: list[RtFigure]) -> None:
-    names = {d.id: d.name for d in session.exec(select(Department))}
+    names = dict(session.exec(select(Department.id, Department.name)).all())
     for figure in figures:
         figure.department = names.get(figure.indicator.department_id, "")
 
