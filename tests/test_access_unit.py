@@ -205,6 +205,7 @@ EXPECTED_PERMISSIONS = {
         "profile:edit",
         "uploads:create",
         "uploads:restore",
+        "publications:manage",
     },
     Role.OPERATOR: {"figures:read-exact", "profile:edit", "uploads:create"},
     Role.CAMAT: {"figures:read-exact", "accounts:view", "profile:edit"},
@@ -236,6 +237,7 @@ def test_role_permissions_are_exactly_the_table(role):
         (Permission.PROFILE_EDIT, set(Role)),
         (Permission.UPLOADS_CREATE, {Role.WALIDATA, Role.OPERATOR}),
         (Permission.UPLOADS_RESTORE, {Role.WALIDATA}),
+        (Permission.PUBLICATIONS_MANAGE, {Role.WALIDATA}),
     ],
 )
 def test_who_holds_each_permission(permission, holders):

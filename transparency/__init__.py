@@ -43,15 +43,27 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per view module."""
     from transparency.views import (
         accounts_admin,
+        api,
         audit_admin,
         auth,
         dashboard,
         health,
         public,
+        publishing,
         uploads,
     )
 
-    for module in (public, health, auth, dashboard, accounts_admin, audit_admin, uploads):
+    for module in (
+        public,
+        api,
+        health,
+        auth,
+        dashboard,
+        accounts_admin,
+        audit_admin,
+        uploads,
+        publishing,
+    ):
         app.register_blueprint(module.bp)
 
 

@@ -58,41 +58,14 @@ def is_sensitive(value: int, households: int, k: int, min_households: int = MIN_
 
 def protect(areas: Iterable[AreaCount], k: int, min_households: int = MIN_HOUSEHOLDS) -> Protected:
     """The published count of every area with data: an int, or None where it is hidden."""
-    tree = _Tree(areas)
-    hidden = {
-        code
-        for code, value in tree.values.items()
-        if is_sensitive(value, tree.households[code], k, min_households)
-    }
-    changed = True
-    while changed:
-        changed = False
-        for parent in tree.parents_bottom_up:
-            changed |= _protect_children(tree, parent, hidden, k)
-    return {code: (None if code in hidden else value) for code, value in tree.values.items()}
+    areas = list(areas)
+    values = {area.code: area.value for area in areas if area.value is not None}
+    return Tree(areas).protect(values, k, min_households)
 
 
-def _protect_children(tree: "_Tree", parent: str, hidden: set[str], k: int) -> bool:
-    """Rule 4 within one parent; True if anything new was hidden."""
-    children = tree.children_with_data[parent]
-    changed = False
-    while True:
-        group = [child for child in children if child in hidden]
-        if not group or (len(group) >= 2 and sum(tree.values[c] for c in group) >= k):
-            return changed
-        shown = [child for child in children if child not in hidden]
-        if not shown:
-            if parent in tree.values and parent not in hidden:
-                hidden.add(parent)
-                changed = True
-            return changed
-        smallest = min(tree.values[child] for child in shown)
-        hidden.update(child for child in shown if tree.values[child] == smallest)
-        changed = True
-
-
-class _Tree:
-    """The areas indexed for ``protect``: children, depth order, summed counts."""
+class Tree:
+    """The shape of the area tree (codes, parents, households), built once and reused for
+    every indicator and period published over it. Leaves carry the households."""
 
     def __init__(self, areas: Iterable[AreaCount]):
         areas = sorted(areas, key=lambda area: area.code)
@@ -100,29 +73,70 @@ class _Tree:
         children: dict[str, list[str]] = defaultdict(list)
         for area in areas:
             if area.parent is not None:
+                if area.parent not in self.parent:
+                    raise ValueError(f"unknown parent {area.parent!r} of {area.code!r}")
                 children[area.parent].append(area.code)
-        depth = {code: self._depth(code) for code in self.parent}
+        depth: dict[str, int] = {}
+        for area in areas:  # sorted by code is not parent-first in general: walk up once
+            chain, node = [], area.code
+            while node is not None and node not in depth:
+                chain.append(node)
+                node = self.parent[node]
+                if len(chain) > len(areas):
+                    raise ValueError("the areas do not form a tree")
+            base = -1 if node is None else depth[node]
+            for offset, code in enumerate(reversed(chain), start=1):
+                depth[code] = base + offset
         order = sorted(self.parent, key=lambda code: (-depth[code], code))  # leaves first
-        self.households: dict[str, int] = {a.code: a.households for a in areas if a.code}
-        self.values: dict[str, int] = {a.code: a.value for a in areas if a.value is not None}
-        for code in order:
-            if children[code]:
-                self.households[code] = sum(self.households[c] for c in children[code])
-                counted = [self.values[c] for c in children[code] if c in self.values]
-                if counted:
-                    self.values[code] = sum(counted)
-        self.children_with_data = {
-            code: [c for c in kids if c in self.values] for code, kids in children.items()
-        }
-        self.parents_bottom_up = [code for code in order if children[code]]
+        self.children = {code: children[code] for code in order if children[code]}
+        self.households = {area.code: area.households for area in areas}
+        for code in self.children:  # deepest parents first, so children are summed already
+            self.households[code] = sum(self.households[c] for c in self.children[code])
 
-    def _depth(self, code: str) -> int:
-        depth = 0
-        while (code := self.parent.get(code)) is not None:
-            depth += 1
-            if depth > len(self.parent):
-                raise ValueError("the areas do not form a tree")
-        return depth
+    def protect(
+        self, leaf_values: Mapping[str, int], k: int, min_households: int = MIN_HOUSEHOLDS
+    ) -> Protected:
+        """The published counts given the leaves' counts (code → count, leaves with data)."""
+        values = {code: value for code, value in leaf_values.items() if code not in self.children}
+        with_data: dict[str, list[str]] = {}
+        for code, kids in self.children.items():
+            counted = [c for c in kids if c in values]
+            with_data[code] = counted
+            if counted:
+                values[code] = sum(values[c] for c in counted)
+        households = self.households
+        hidden = {
+            code
+            for code, value in values.items()
+            if is_sensitive(value, households[code], k, min_households)
+        }
+        changed = True
+        while changed:
+            changed = False
+            for parent, counted in with_data.items():
+                if counted:
+                    changed |= _protect_children(parent, counted, values, hidden, k)
+        return {code: (None if code in hidden else value) for code, value in values.items()}
+
+
+def _protect_children(
+    parent: str, children: list[str], values: dict[str, int], hidden: set[str], k: int
+) -> bool:
+    """Rule 4 within one parent; True if anything new was hidden."""
+    changed = False
+    while True:
+        group = [child for child in children if child in hidden]
+        if not group or (len(group) >= 2 and sum(values[c] for c in group) >= k):
+            return changed
+        shown = [child for child in children if child not in hidden]
+        if not shown:
+            if parent in values and parent not in hidden:
+                hidden.add(parent)
+                changed = True
+            return changed
+        smallest = min(values[child] for child in shown)
+        hidden.update(child for child in shown if values[child] == smallest)
+        changed = True
 
 
 def share(value: int | None, households: int) -> float | None:

@@ -130,3 +130,22 @@ def list_scoped_accounts(
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(User.username).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def list_rt_values(
+    session: Session, scope: Scope, indicator_id: int, period_id: int, upload_id: int
+) -> dict[int, int]:
+    """Exact RT values (area id → value) one upload brought for an indicator and period,
+    narrowed to the scope like every other exact read (publication reads the whole city)."""
+    statement = (
+        select(Figure.area_id, Figure.value)
+        .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .where(
+            Figure.upload_id == upload_id,
+            Figure.indicator_id == indicator_id,
+            Figure.period_id == period_id,
+            scope_predicate(scope, Area.path, Indicator.department_id),
+        )
+    )
+    return dict(session.exec(statement).all())
