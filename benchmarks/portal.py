@@ -139,7 +139,17 @@ def load(url: str) -> dict:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(WRK_SCRIPT)
         output = subprocess.run(
-            [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "-s", script.name, url],
+            [
+                wrk,
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{SECONDS}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                url,
+            ],
             capture_output=True,
             text=True,
             check=True,

@@ -189,7 +189,7 @@ def test_a_correction_needs_a_reason_and_shows_publicly_with_the_history(app, de
     after = client.get("/api/v1/indicators/kk_total/periods/2026-09?level=rt").get_json()
     row = next(r for r in after["rows"] if r["area"] == rt)
     assert row["value"] == 150
-    assert row["correction"]["reason"] == reason
+    assert after["publication"]["correction"]["reason"] == reason
     page = client.get(f"/wilayah/{rt}").get_data(as_text=True)
     assert "Dikoreksi pada 12 November 2026 karena " + reason in page
     # The earlier version stays readable, marked as such.
@@ -345,3 +345,37 @@ def test_signed_in_answers_are_never_stored_and_exact_figures_stay_in_scope(app,
     )
     assert exact and published
     assert client.get(f"/dasbor/wilayah/{KELURAHAN}.001.002").status_code == 404
+
+
+def test_the_memo_replays_anonymous_answers_until_something_is_published(engine, demo_city):
+    from tests.conftest import make_app
+
+    session = demo_city
+    app = make_app(engine, session, PUBLIC_MEMO_CHECK_SECONDS=3600)
+    client = app.test_client()
+    url = "/api/v1/indicators/lansia/periods/2026-09?level=kelurahan"
+    first = client.get(url)
+    rt = f"{KELURAHAN}.001.005"
+    _new_version(session, "lansia", "2026-09", {rt: 999})
+    user, scope = _walidata(session)
+    publishing.publish(session, scope, user, "lansia", "2026-09", datetime.now(UTC), "koreksi")
+    session.commit()
+    # Within the check interval the worker replays what it computed ...
+    assert client.get(url).data == first.data
+    # ... a signed-in person is never served from the memo ...
+    signed = app.test_client()
+    assert login(signed, "walidata").status_code == 302
+    assert signed.get(url).data != first.data
+    # ... and once the version is checked again, everyone sees the correction.
+    app.config["PUBLIC_MEMO_CHECK_SECONDS"] = 0
+    fresh = client.get(url).get_json()
+    assert fresh["publication"]["correction"]["reason"] == "koreksi"
+
+
+def test_a_chosen_language_is_cached_by_the_browser_only(client, demo_city):
+    chosen = client.get(f"/wilayah/{KELURAHAN}?lang=en")
+    assert "lang=en" in chosen.headers["Set-Cookie"]
+    assert chosen.headers["Cache-Control"] == "max-age=300, private"
+    again = client.get(f"/wilayah/{KELURAHAN}")  # the cookie now says English
+    assert again.headers["Cache-Control"] == "max-age=300, private"
+    assert "Households" in again.get_data(as_text=True)

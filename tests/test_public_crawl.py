@@ -213,7 +213,9 @@ def test_crawl_every_public_page_and_download(app, planted, session):
                 if "area" in row:
                     shown = row["display"] if row["value"] is None else row["value"]
                     assert (row["value"] is None) == (row["display"] == MARKER) == row["hidden"]
-                    note(url, row["area"], row["indicator"], row["period"], shown)
+                    indicator = row.get("indicator", payload.get("indicator"))
+                    period = row.get("period", payload.get("period"))
+                    note(url, row["area"], indicator, period, shown)
                 else:  # a download's row
                     note(
                         url, row["area_code"], row["indicator"], row["period"], _plain(row["value"])

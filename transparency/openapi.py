@@ -52,6 +52,33 @@ FIGURE = {
         },
     },
 }
+ROW = {
+    "type": "object",
+    "description": "One area's count in a table; its provenance is the table's publication.",
+    "required": ["area", "area_name", "value", "display", "hidden", "households"],
+    "properties": {
+        "area": {"type": "string"},
+        "area_name": {"type": "string"},
+        "value": {"type": "integer", "minimum": 0, "nullable": True},
+        "display": {"type": "string"},
+        "hidden": {"type": "boolean"},
+        "share_of_households_pct": {"type": "number", "nullable": True},
+        "households": {"type": "integer", "minimum": 0},
+        "rts_without_data": {"type": "integer", "minimum": 0},
+    },
+}
+PUBLICATION = {
+    "type": "object",
+    "required": ["id", "current", "department", "published_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "current": {"type": "boolean", "description": "false for an earlier version"},
+        "department": {"type": "string"},
+        "received_at": NULLABLE_STRING,
+        "published_at": {"type": "string"},
+        "correction": FIGURE["properties"]["correction"],
+    },
+}
 INDICATOR = {
     "type": "object",
     "required": ["code", "name", "definition", "unit", "frequency", "department", "periods"],
@@ -196,8 +223,8 @@ def document(server: str) -> dict:
                                     "period": {"type": "string"},
                                     "level": {"type": "string", "enum": LEVELS},
                                     "marker": {"type": "string"},
-                                    "publication": {"type": "object"},
-                                    "rows": {"type": "array", "items": {"$ref": ref + "Figure"}},
+                                    "publication": {"$ref": ref + "Publication"},
+                                    "rows": {"type": "array", "items": {"$ref": ref + "Row"}},
                                 },
                             },
                             "The table",
@@ -239,6 +266,13 @@ def document(server: str) -> dict:
             },
         },
         "components": {
-            "schemas": {"Error": ERROR, "Area": AREA, "Figure": FIGURE, "Indicator": INDICATOR}
+            "schemas": {
+                "Error": ERROR,
+                "Area": AREA,
+                "Figure": FIGURE,
+                "Row": ROW,
+                "Publication": PUBLICATION,
+                "Indicator": INDICATOR,
+            }
         },
     }

@@ -256,7 +256,8 @@ def _make_cacheable(response) -> None:
     """``Cache-Control`` and a strong ETag; ``If-None-Match`` answers 304. A response that
     sets a cookie (a language chosen with ``?lang=``) is for the browser only."""
     response.cache_control.max_age = PUBLIC_MAX_AGE
-    if "Set-Cookie" in response.headers or request.cookies.get("lang"):
+    # ``?lang=`` sets the language cookie later (i18n's hook runs after this one).
+    if "Set-Cookie" in response.headers or "lang" in request.args or request.cookies.get("lang"):
         response.cache_control.private = True
     else:
         response.cache_control.public = True

@@ -49,7 +49,12 @@ class PublishedFigure(SQLModel, table=True):
     __tablename__ = "published_figure"
     # The key (publication, area) serves every read: an area's counts in given
     # publications, a publication's areas of a level. No second index to slow the insert.
-    __table_args__ = (CheckConstraint("value IS NULL OR value >= 0", name="ck_published_value"),)
+    # On SQLite the rows live in the key's B-tree (WITHOUT ROWID): a publication's rows are
+    # stored together, which is how they are read.
+    __table_args__ = (
+        CheckConstraint("value IS NULL OR value >= 0", name="ck_published_value"),
+        {"sqlite_with_rowid": False},
+    )
 
     publication_id: int = Field(foreign_key="publication.id", primary_key=True)
     area_id: int = Field(foreign_key="area.id", primary_key=True)

@@ -2,15 +2,26 @@
 catalogue. Public: published, protected figures only, the same as the portal's pages.
 """
 
-from flask import Blueprint, abort, jsonify, request, url_for
+import json
+
+from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 
 from transparency import catalogue, disclosure, openapi, published, queries
 from transparency.access import public
 from transparency.db import get_session
+from transparency.views.memo import memoized
 from transparency.views.public import LEVELS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def respond(payload: dict | None = None, **fields) -> Response:
+    """JSON as the API sends it: compact, UTF-8, keys in the order written (no sorting)."""
+    body = json.dumps(
+        payload if payload is not None else fields, ensure_ascii=False, separators=(",", ":")
+    )
+    return Response(body, mimetype="application/json")
 
 
 def cell_json(cell) -> dict:
@@ -49,11 +60,12 @@ def area_json(area) -> dict:
 @public
 def openapi_document():
     """The OpenAPI 3 description of this API."""
-    return jsonify(openapi.document(request.url_root.rstrip("/") + bp.url_prefix))
+    return respond(openapi.document(request.url_root.rstrip("/") + bp.url_prefix))
 
 
 @bp.get("/indicators")
 @public
+@memoized
 def indicators():
     """The catalogue: every indicator's metadata and its published periods."""
     session = get_session()
@@ -67,11 +79,12 @@ def indicators():
                 "periods": sorted({r.period.code for r in releases if r.publication.is_current}),
             }
         )
-    return jsonify(marker=disclosure.MARKER, indicators=result)
+    return respond(marker=disclosure.MARKER, indicators=result)
 
 
 @bp.get("/areas/<code>")
 @public
+@memoized
 def area(code: str):
     """One area, its parent and children, and its latest published figures."""
     session = get_session()
@@ -82,7 +95,7 @@ def area(code: str):
     children = [] if found.level == "rt" else queries.list_children(session, found)
     cells = published.list_area_cells(session, found, published.list_latest_releases(session))
     rts, households, residents = queries.get_totals(session, found)
-    return jsonify(
+    return respond(
         area={**area_json(found), "rts": rts, "households": households, "residents": residents},
         parent=area_json(ancestors[-1]) if ancestors else None,
         children=[area_json(child.area) for child in children],
@@ -93,6 +106,7 @@ def area(code: str):
 
 @bp.get("/indicators/<indicator>/periods/<period>")
 @public
+@memoized
 def table(indicator: str, period: str):
     """One published period of an indicator for every area of a level (``?level=``)."""
     session = get_session()
@@ -109,22 +123,52 @@ def table(indicator: str, period: str):
     if release is None:
         abort(404, _("This period of the indicator has not been published."))
     cells = published.list_cells(session, release, level=LEVELS[level])
-    return jsonify(
+    return respond(
         indicator=found.code,
         period=release.period.code,
         level=level,
         marker=disclosure.MARKER,
-        publication={
-            "id": release.publication.id,
-            "current": release.publication.is_current,
-            "published_at": release.publication.published_at.isoformat(),
-        },
-        rows=[{**cell_json(cell), "area_name": cell.area.name} for cell in cells],
+        publication=release_json(release),
+        rows=[row_json(cell) for cell in cells],
     )
+
+
+def release_json(release) -> dict:
+    """Where a table's counts come from: the same for every row."""
+    correction = release.correction
+    return {
+        "id": release.publication.id,
+        "current": release.publication.is_current,
+        "department": release.department,
+        "received_at": release.received_at.isoformat() if release.received_at else None,
+        "published_at": release.publication.published_at.isoformat(),
+        "correction": {
+            "corrected_at": correction.corrected_at.isoformat(),
+            "reason": correction.reason,
+        }
+        if correction
+        else None,
+    }
+
+
+def row_json(cell) -> dict:
+    """One area's count in a table (its provenance is the table's ``publication``)."""
+    value = cell.value
+    return {
+        "area": cell.area.code,
+        "area_name": cell.area.name,
+        "value": value,
+        "display": cell.display,
+        "hidden": value is None,
+        "share_of_households_pct": cell.share,
+        "households": cell.households,
+        "rts_without_data": cell.rts_missing,
+    }
 
 
 @bp.get("/catalog.jsonld")
 @public
+@memoized
 def catalog():
     """The DCAT catalogue of the datasets (JSON-LD), for Satu Data and CKAN harvesters."""
     session = get_session()
@@ -153,6 +197,6 @@ def catalog():
             )
         )
     document = catalogue.dcat(url_for("public.home", _external=True), datasets)
-    response = jsonify(document)
+    response = respond(document)
     response.mimetype = "application/ld+json"
     return response

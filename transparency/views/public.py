@@ -5,7 +5,9 @@ publications); exact figures are on the dashboard only. Responses are cacheable 
 ``security.set_security_headers``) for anonymous visitors.
 """
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+import json
+
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -14,6 +16,7 @@ from transparency import charts, disclosure, exporting, published, queries
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
+from transparency.views.memo import memoized
 
 bp = Blueprint("public", __name__)
 
@@ -96,6 +99,7 @@ def _chosen(releases, wanted: str | None):
 
 @bp.get("/")
 @public
+@memoized
 def home():
     """The city: headline figures with their trend, and the kecamatan."""
     session = get_session()
@@ -107,6 +111,7 @@ def home():
 
 @bp.get("/wilayah/<code>")
 @public
+@memoized
 def area(code: str):
     """One area: its figures, provenance, completeness, children and charts."""
     session = get_session()
@@ -175,10 +180,16 @@ def _city_trends(session, city, releases) -> dict[str, Markup]:
 def _download(rows: list[list], fmt: str, filename: str, title: str):
     """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each."""
     if fmt == "json":
-        return jsonify(
-            columns=TABLE_HEADER,
-            marker=disclosure.MARKER,
-            rows=[dict(zip(TABLE_HEADER, row, strict=True)) for row in rows],
+        payload = {
+            "columns": TABLE_HEADER,
+            "marker": disclosure.MARKER,
+            "rows": [dict(zip(TABLE_HEADER, row, strict=True)) for row in rows],
+        }
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
         )
     if fmt == "csv":
         body, mimetype = exporting.to_csv(TABLE_HEADER, rows), "text/csv; charset=utf-8"
@@ -211,6 +222,7 @@ def table_row(cell) -> list:
 
 @bp.get("/wilayah/<code>/data.<any(json, csv, xlsx):fmt>")
 @public
+@memoized
 def area_data(code: str, fmt: str):
     """The area's latest published figures and its children's, as a download."""
     session = get_session()
@@ -243,6 +255,7 @@ def _indicator_or_404(code: str):
 
 @bp.get("/indikator/<indicator>")
 @public
+@memoized
 def indicator(indicator: str):
     """An indicator's metadata, its city trend and every publication, corrections included."""
     session = get_session()
@@ -283,6 +296,7 @@ def _table_release(indicator: str, period: str):
 
 @bp.get("/indikator/<indicator>/<period>")
 @public
+@memoized
 def table(indicator: str, period: str):
     """One published period of an indicator for every area of one level."""
     release, level = _table_release(indicator, period)
@@ -294,6 +308,7 @@ def table(indicator: str, period: str):
 
 @bp.get("/indikator/<indicator>/<period>/data.<any(json, csv, xlsx):fmt>")
 @public
+@memoized
 def table_data(indicator: str, period: str, fmt: str):
     """The same table as a download."""
     release, level = _table_release(indicator, period)

@@ -25,7 +25,8 @@ def upgrade() -> None:
     sa.CheckConstraint('value IS NULL OR value >= 0', name='ck_published_value'),
     sa.ForeignKeyConstraint(['area_id'], ['area.id'], ),
     sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], ),
-    sa.PrimaryKeyConstraint('publication_id', 'area_id')
+    sa.PrimaryKeyConstraint('publication_id', 'area_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('publication', schema=None) as batch_op:
         batch_op.create_index('ix_publication_current', ['indicator_id', 'period_id', 'is_current'], unique=False)
