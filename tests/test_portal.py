@@ -295,6 +295,12 @@ def test_bad_input_gets_a_clear_message_never_a_500(client, demo_city):
         "/api/v1/indicators/kk_gamis/periods/2026-09?level=x": (400, "Tingkat harus salah satu"),
         "/api/v1/areas/35.78.99": (404, "Tidak ada wilayah dengan kode ini."),
         "/cari?q=" + "%00%ff" * 80: (200, "Cari"),
+        "/wilayah/35.78%00": (404, "Halaman tidak ditemukan"),
+        "/indikator/kk_gamis%00/2026-09": (404, "Halaman tidak ditemukan"),
+        "/indikator/kk_gamis/2026-09%00/data.csv": (404, "Halaman tidak ditemukan"),
+        "/api/v1/areas/35.78%00": (404, "Tidak ada wilayah dengan kode ini."),
+        "/api/v1/indicators/x%00/periods/2026-09": (404, "Tidak ada indikator"),
+        "/api/v1/indicators/kk_gamis/periods/%00": (404, "belum dipublikasikan"),
     }
     for url, (status, text) in cases.items():
         response = client.get(url)

@@ -11,7 +11,7 @@ from transparency import catalogue, disclosure, openapi, published, queries
 from transparency.access import public
 from transparency.db import get_session
 from transparency.views.memo import memoized
-from transparency.views.public import LEVELS
+from transparency.views.public import AREA_CODE, INDICATOR_CODE, LEVELS, PERIOD_CODE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -88,7 +88,7 @@ def indicators():
 def area(code: str):
     """One area, its parent and children, and its latest published figures."""
     session = get_session()
-    found = queries.get_area(session, code)
+    found = queries.get_area(session, code) if AREA_CODE.fullmatch(code) else None
     if found is None:
         abort(404, _("There is no area with this code."))
     ancestors = queries.list_ancestors(session, found)
@@ -110,7 +110,9 @@ def area(code: str):
 def table(indicator: str, period: str):
     """One published period of an indicator for every area of a level (``?level=``)."""
     session = get_session()
-    found = published.get_indicator(session, indicator)
+    found = (
+        published.get_indicator(session, indicator) if INDICATOR_CODE.fullmatch(indicator) else None
+    )
     if found is None:
         abort(404, _("There is no indicator with this code."))
     level = request.args.get("level", "kecamatan")
@@ -119,7 +121,11 @@ def table(indicator: str, period: str):
     version = request.args.get("version")
     if version is not None and not version.isdigit():
         abort(400, _("The version must be a publication number."))
-    release = published.get_release(session, found, period, int(version) if version else None)
+    release = (
+        published.get_release(session, found, period, int(version) if version else None)
+        if PERIOD_CODE.fullmatch(period)
+        else None
+    )
     if release is None:
         abort(404, _("This period of the indicator has not been published."))
     cells = published.list_cells(session, release, level=LEVELS[level])

@@ -6,6 +6,7 @@ publications); exact figures are on the dashboard only. Responses are cacheable 
 """
 
 import json
+import re
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_date, format_decimal, get_locale
@@ -82,8 +83,21 @@ def portal_helpers() -> dict:
     }
 
 
+AREA_CODE = re.compile(r"[0-9.]{1,40}")
+INDICATOR_CODE = re.compile(r"[a-z0-9_]{1,60}")
+PERIOD_CODE = re.compile(r"[0-9A-Za-z-]{1,10}")
+
+
+def well_formed(pattern: re.Pattern, value: str) -> str:
+    """The path value if it could name something (a NUL or a stray character cannot:
+    404 before any query, which PostgreSQL would refuse with an error)."""
+    if not pattern.fullmatch(value):
+        abort(404)
+    return value
+
+
 def _area_or_404(code: str):
-    found = queries.get_area(get_session(), code)
+    found = queries.get_area(get_session(), well_formed(AREA_CODE, code))
     if found is None:
         abort(404)
     return found
@@ -247,7 +261,7 @@ def indicators():
 
 
 def _indicator_or_404(code: str):
-    indicator = published.get_indicator(get_session(), code)
+    indicator = published.get_indicator(get_session(), well_formed(INDICATOR_CODE, code))
     if indicator is None:
         abort(404)
     return indicator
@@ -282,6 +296,7 @@ def indicator(indicator: str):
 def _table_release(indicator: str, period: str):
     """The release a table shows (``?versi=`` an earlier one) and the level (``?tingkat=``)."""
     found = _indicator_or_404(indicator)
+    well_formed(PERIOD_CODE, period)
     version = request.args.get("versi")
     if version is not None and not version.isdigit():
         abort(400, _("The version must be a publication number."))
@@ -321,6 +336,6 @@ def table_data(indicator: str, period: str, fmt: str):
 @public
 def search():
     """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code."""
-    query = request.args.get("q", "")[:100]
+    query = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable())
     results = published.search_areas(get_session(), query) if query.strip() else []
     return render_template("public/search.html", query=query, results=results)
