@@ -139,6 +139,8 @@ def _area_page(session, found, template: str):
     children = [] if found.level == AreaLevel.RT else queries.list_children(session, found)
     child_cells = published.list_cells(session, chosen, parent=found) if chosen else []
     trend = published.list_trend(session, found, chosen.indicator) if chosen else []
+    if all(value is None for _, value in trend):
+        trend = []  # every month hidden: a chart would show nothing but markers
     return render_template(
         template,
         area=found,
