@@ -101,6 +101,12 @@ EXPECTED = {
     "api.catalog": "public",
     "publishing.overview": "publications:manage",
     "publishing.publish": "publications:manage",
+    "auth.set_language": "signed-in",
+    "verification.verify": "figures:verify",
+    "verification.disputes": "figures:read-exact",
+    "verification.answer": "disputes:answer",
+    "board.rt_board": "figures:read-exact",
+    "department.page": "uploads:create",
 }
 
 # Every URL rule, its endpoint and methods: a new URL or method on an existing view counts too.
@@ -166,6 +172,16 @@ EXPECTED_RULES = {
     ("/api/v1/catalog.jsonld", "api.catalog", frozenset({"GET"})),
     ("/admin/publikasi/", "publishing.overview", frozenset({"GET"})),
     ("/admin/publikasi/<indicator>/<period>", "publishing.publish", frozenset({"POST"})),
+    ("/akun/bahasa", "auth.set_language", frozenset({"POST"})),
+    ("/dasbor/wilayah/<code>/verifikasi", "verification.verify", frozenset({"POST"})),
+    ("/dasbor/sanggahan", "verification.disputes", frozenset({"GET"})),
+    (
+        "/dasbor/sanggahan/<int:verification_id>/jawab",
+        "verification.answer",
+        frozenset({"POST"}),
+    ),
+    ("/dasbor/wilayah/<code>/papan", "board.rt_board", frozenset({"GET"})),
+    ("/dasbor/dinas/<code>", "department.page", frozenset({"GET"})),
 }
 
 # Values to fill path parameters when a route is requested without a particular target.
@@ -177,6 +193,7 @@ SAMPLE_VALUES = {
     "upload_id": 1,
     "indicator": "kk_gamis",
     "period": "2026-09",
+    "verification_id": 1,
 }
 
 
@@ -261,7 +278,9 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
-    assert len(checked) == 31
+    assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
+    assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
+    assert len(checked) == 37
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -442,6 +461,8 @@ SIMPLE = {
     "api.openapi":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "api.indicators":        cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "api.catalog":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Disputes in one's scope (the ketua RT: its own RT's; operators: their department's).
+    "verification.disputes": cols(L,  200, 200, 200, 200, 200, 200, 200, L,   403, 403),
     "dashboard.home": {
         ANON: L,
         WALIDATA: HOME + CITY,
@@ -515,6 +536,8 @@ WRITE_SIMPLE = {
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     # Publishing an already published period again is refused (400), nothing changes.
     "publishing.publish":    cols(L,   400, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    # An empty language form: nothing chosen, nothing changed, back to the public home.
+    "auth.set_language":     cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
 }
 
@@ -642,6 +665,79 @@ WRITE_UPLOAD = {
         WRONG_LEVEL: (403,     403,     403),
     }, UPLOAD_TARGET_NAMES),
 }
+
+# The notice board of an RT (published figures only): only an RT has one, so every other
+# area answers 404 exactly like an area out of scope.
+BOARD = grid({
+    #             own   parent rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,     L,    L,    L,    L,    L),
+    WALIDATA:    (404,  X,     200,  200,  200,  404,  404),
+    DINSOS:      (404,  X,     200,  200,  200,  404,  404),
+    DISPENDIK:   (404,  X,     200,  200,  200,  404,  404),
+    CAMAT:       (404,  404,   200,  200,  404,  404,  404),
+    LURAH:       (404,  404,   200,  200,  404,  404,  404),
+    KETUA_RW:    (404,  404,   200,  200,  404,  404,  404),
+    KETUA_RT:    (200,  404,   200,  404,  404,  404,  404),
+    DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
+}, AREA_TARGET_NAMES)
+
+# A department's page: uploads:create; an operator's own department only (another one and
+# an unknown code alike: 404). Departments as in UPLOAD_DEPARTMENTS.
+DEPARTMENT_PAGE = grid({
+    #             own   other unknown
+    ANON:        (L,    L,    L),
+    WALIDATA:    (200,  200,  404),
+    DINSOS:      (200,  404,  404),
+    DISPENDIK:   (200,  404,  404),
+    CAMAT:       (403,  403,  403),
+    LURAH:       (403,  403,  403),
+    KETUA_RW:    (403,  403,  403),
+    KETUA_RT:    (403,  403,  403),
+    DEACTIVATED: (L,    L,    L),
+    NO_AREA:     (403,  403,  403),
+    WRONG_LEVEL: (403,  403,  403),
+}, TEMPLATE_TARGET_NAMES)
+UNKNOWN_DEPARTMENT = "dinas-tidak-ada"
+
+# Confirm or dispute (POSTed empty): the ketua RT's own RT only; the empty form is refused
+# with a message on its page. Nobody else holds figures:verify, the walidata included.
+BACK_A = "302→/dasbor/wilayah/" + RT_A
+VERIFY = grid({
+    #             rt_a    rt_b  missing
+    ANON:        (L,      L,    L),
+    WALIDATA:    (403,    403,  403),
+    DINSOS:      (403,    403,  403),
+    DISPENDIK:   (403,    403,  403),
+    CAMAT:       (403,    403,  403),
+    LURAH:       (403,    403,  403),
+    KETUA_RW:    (403,    403,  403),
+    KETUA_RT:    (BACK_A, 404,  404),
+    DEACTIVATED: (L,      L,    L),
+    NO_AREA:     (403,    403,  403),
+    WRONG_LEVEL: (403,    403,  403),
+}, ("rt_a", "rt_b", "missing"))
+
+# Answer a dispute (POSTed empty): the demo's open dispute of RT B's kk_gamis (Dinsos). The
+# Dinsos operator, the lurah of Wonorejo and the walidata may answer it (the empty form is
+# refused with a message on the disputes page); Dispendik's operator is told it does not
+# exist, like a missing id.
+DISPUTES_PAGE = "302→/dasbor/sanggahan"
+ANSWER = grid({
+    #             dispute        missing
+    ANON:        (L,             L),
+    WALIDATA:    (DISPUTES_PAGE, 404),
+    DINSOS:      (DISPUTES_PAGE, 404),
+    DISPENDIK:   (404,           404),
+    CAMAT:       (403,           403),
+    LURAH:       (DISPUTES_PAGE, 404),
+    KETUA_RW:    (403,           403),
+    KETUA_RT:    (403,           403),
+    DEACTIVATED: (L,             L),
+    NO_AREA:     (403,           403),
+    WRONG_LEVEL: (403,           403),
+}, ("dispute", "missing"))
 # fmt: on
 WRITE_URLS = {
     "accounts_admin.edit": "/admin/pengguna/{id}",
@@ -656,6 +752,9 @@ WRITE_URLS = {
     "uploads.cancel": "/unggah/{id}/batal",
     "uploads.restore": "/unggah/{id}/pulihkan",
     "publishing.publish": "/admin/publikasi/kk_gamis/2026-09",
+    "verification.verify": "/dasbor/wilayah/{id}/verifikasi",
+    "verification.answer": "/dasbor/sanggahan/{id}/jawab",
+    "auth.set_language": "/akun/bahasa",
     "auth.logout": "/keluar",  # last: it ends the session
 }
 # POST routes left out of the matrix: public, and each POST is a sign-in or activation
@@ -716,6 +815,7 @@ SIMPLE_URLS = {
     "api.openapi": "/api/v1/openapi.json",
     "api.indicators": "/api/v1/indicators",
     "api.catalog": "/api/v1/catalog.jsonld",
+    "verification.disputes": "/dasbor/sanggahan",
 }
 # Public routes with a target: the same answer for every role, signed in or not; published
 # figures only (the canaries sit in 2026-10, which the demo has not published).
@@ -750,7 +850,7 @@ READ_ROUTES = (
     | {"public.area", "audit_admin.area", "accounts_admin.edit"}
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
     | set(UPLOAD_READ)
-    | {"uploads.template"}
+    | {"uploads.template", "board.rt_board", "department.page"}
     | {endpoint for endpoint, *_ in PUBLIC_READ}
 )
 
@@ -837,6 +937,30 @@ def upload_ids(uploads: dict[str, Upload], missing: int, role: str) -> dict[str,
     return {"own": uploads[own].id, "other": uploads[other].id, "missing": missing}
 
 
+def demo_dispute(session) -> int:
+    """The id of the demo's open dispute of RT B's kk_gamis (a Dinsos figure)."""
+    from transparency.models import Indicator, Verification, VerificationStatus
+
+    return session.exec(
+        select(Verification.id)
+        .join(Area, Area.id == Verification.area_id)
+        .join(Indicator, Indicator.id == Verification.indicator_id)
+        .where(
+            Area.code == RT_B,
+            Indicator.code == "kk_gamis",
+            Verification.status == VerificationStatus.DISPUTED,
+        )
+    ).one()
+
+
+def verification_state(session) -> list[tuple]:
+    """Every verification's cell, status and answer."""
+    from transparency.models import Verification
+
+    rows = session.exec(select(Verification).order_by(Verification.id)).all()
+    return [(v.id, v.area_id, v.indicator_id, str(v.status), v.note, v.answer) for v in rows]
+
+
 def upload_state(session) -> tuple[dict[int, str], dict[tuple[int, int], int]]:
     """Every upload's status, and which upload is in force per indicator and period."""
     statuses = {
@@ -878,6 +1002,15 @@ def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]
             if isinstance(expected, str):
                 expected = expected.format(id=uploads[target])
             yield Probe(endpoint, "GET", url, target, "html", expected)
+    for target, expected in BOARD[role].items():
+        if expected is X:
+            continue
+        url = f"/dasbor/wilayah/{AREA_TARGETS[target][role]}/papan"
+        yield Probe("board.rt_board", "GET", url, target, "html", expected)
+    departments = (*UPLOAD_DEPARTMENTS[role], UNKNOWN_DEPARTMENT)
+    for target, code in zip(TEMPLATE_TARGET_NAMES, departments, strict=True):
+        url = f"/dasbor/dinas/{code}"
+        yield Probe("department.page", "GET", url, target, "html", DEPARTMENT_PAGE[role][target])
     codes = dict(zip(TEMPLATE_TARGET_NAMES, (*TEMPLATE_SETS[role], UNKNOWN_SET), strict=True))
     for target, expected in UPLOAD_TEMPLATE[role].items():
         url = TEMPLATE_URL.format(code=codes[target])
@@ -986,8 +1119,16 @@ def report(mismatches: list[str]) -> str:
 # --- the matrix (AZ-02, AZ-03, AZ-07) ---------------------------------------------------
 
 
-def write_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]:
+def write_probes(role: str, accounts, uploads: dict[str, int], dispute: int) -> Iterator[Probe]:
     """Every POST cell of the matrix for one role, sign-out last."""
+    area_ids = {"rt_a": RT_A, "rt_b": RT_B, "missing": MISSING}
+    for target, expected in VERIFY[role].items():
+        url = WRITE_URLS["verification.verify"].format(id=area_ids[target])
+        yield Probe("verification.verify", "POST", url, target, "-", expected)
+    answer_ids = {"dispute": dispute, "missing": dispute + 1000}
+    for target, expected in ANSWER[role].items():
+        url = WRITE_URLS["verification.answer"].format(id=answer_ids[target])
+        yield Probe("verification.answer", "POST", url, target, "-", expected)
     for table_of, ids in ((WRITE_USER, user_ids(accounts, role)), (WRITE_UPLOAD, uploads)):
         for endpoint, table in table_of.items():
             for target, expected in table[role].items():
@@ -1015,11 +1156,16 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     missing_upload = max(session.exec(select(Upload.id)).all()) + 1000
     sha256 = {upload.id: upload.sha256 for upload in uploads.values()}
     uploads_before = upload_state(session)
+    dispute = demo_dispute(session)
+    verifications_before = verification_state(session)
     for role in (*[r for r in ROLES if r != WALIDATA], WALIDATA):  # the walidata's changes last
         client = app.test_client()
         sign_in(client, role, mismatches)
         targets = upload_ids(uploads, missing_upload, role)
-        probes = [*read_probes(role, accounts, targets), *write_probes(role, accounts, targets)]
+        probes = [
+            *read_probes(role, accounts, targets),
+            *write_probes(role, accounts, targets, dispute),
+        ]
         for probe in probes:
             data = {} if probe.method == "POST" else None
             response = client.open(probe.url, method=probe.method, data=data)
@@ -1063,13 +1209,22 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     unexpected = [tuple(e) for e in upload_events if tuple(e) != ("upload.restore", WALIDATA)]
     if unexpected:
         mismatches.append(f"upload actions audited: {unexpected}")
+    # No verification step happened: every empty form was refused.
+    if verification_state(session) != verifications_before:
+        mismatches.append("verifications changed")
+    verification_events = session.exec(
+        select(AuditEvent.action).where(AuditEvent.action.startswith("verification."))
+    ).all()
+    if verification_events:
+        mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 92 cells a role (58 + 14 of uploads + 6 routes without a target and 14 public
-    # targets of issue 6), but the city's three roles have no parent area (5 cells each);
-    # POST: 27 cells a role (13 + 13 of uploads + 1 publication), but the walidata skips
-    # its own deactivation and reset.
-    assert cells == len(ROLES) * (92 + 27) - 3 * 5 - 2
+    # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
+    # the disputes page + 6 public routes without a target and 14 public targets), but the
+    # city's three roles have no parent area (5 figure formats and the notice board each);
+    # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
+    # publication), but the walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -91,7 +91,12 @@ def test_operator_works_city_wide_for_its_department():
     assert scope.area_path == CITY
     assert scope.department_id == 4
     assert scope.permissions == frozenset(
-        {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT, Permission.UPLOADS_CREATE}
+        {
+            Permission.FIGURES_READ_EXACT,
+            Permission.PROFILE_EDIT,
+            Permission.UPLOADS_CREATE,
+            Permission.DISPUTES_ANSWER,
+        }
     )
     assert scope.covers(CITY) and scope.covers(RT) and scope.covers("35.78.31.1001.002.003")
     assert not scope.covers("35.79.01.1001")  # another city
@@ -206,19 +211,21 @@ EXPECTED_PERMISSIONS = {
         "uploads:create",
         "uploads:restore",
         "publications:manage",
+        "disputes:answer",
     },
-    Role.OPERATOR: {"figures:read-exact", "profile:edit", "uploads:create"},
+    Role.OPERATOR: {"figures:read-exact", "profile:edit", "uploads:create", "disputes:answer"},
     Role.CAMAT: {"figures:read-exact", "accounts:view", "profile:edit"},
-    Role.LURAH: {"figures:read-exact", "accounts:view", "profile:edit"},
+    Role.LURAH: {"figures:read-exact", "accounts:view", "profile:edit", "disputes:answer"},
     Role.KETUA_RW: {"figures:read-exact", "profile:edit"},
-    Role.KETUA_RT: {"figures:read-exact", "profile:edit"},
+    Role.KETUA_RT: {"figures:read-exact", "profile:edit", "figures:verify"},
 }
 
 
 def test_every_role_has_a_permission_row_and_a_level():
     assert set(ROLE_PERMISSIONS) == set(Role)
     assert set(ROLE_LEVEL) == set(Role)
-    assert {p.value for p in Permission} == EXPECTED_PERMISSIONS[Role.WALIDATA]
+    # The walidata holds every permission but speaking for an RT's figures.
+    assert {p.value for p in Permission} == EXPECTED_PERMISSIONS[Role.WALIDATA] | {"figures:verify"}
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -238,6 +245,8 @@ def test_role_permissions_are_exactly_the_table(role):
         (Permission.UPLOADS_CREATE, {Role.WALIDATA, Role.OPERATOR}),
         (Permission.UPLOADS_RESTORE, {Role.WALIDATA}),
         (Permission.PUBLICATIONS_MANAGE, {Role.WALIDATA}),
+        (Permission.FIGURES_VERIFY, {Role.KETUA_RT}),
+        (Permission.DISPUTES_ANSWER, {Role.WALIDATA, Role.OPERATOR, Role.LURAH}),
     ],
 )
 def test_who_holds_each_permission(permission, holders):
@@ -247,7 +256,11 @@ def test_who_holds_each_permission(permission, holders):
 def test_ketua_rt_scope_can_exactly_read_figures_and_edit_its_profile():
     scope = scope_for(Role.KETUA_RT.value, area_path=RT, area_level="rt")
     allowed = {p for p in Permission if scope.can(p)}
-    assert allowed == {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT}
+    assert allowed == {
+        Permission.FIGURES_READ_EXACT,
+        Permission.PROFILE_EDIT,
+        Permission.FIGURES_VERIFY,
+    }
 
 
 def test_role_levels():
@@ -259,3 +272,18 @@ def test_role_levels():
         Role.KETUA_RW: AreaLevel.RW,
         Role.KETUA_RT: AreaLevel.RT,
     }
+
+
+def test_who_may_verify_and_answer_a_dispute():
+    rt_head = scope_for(Role.KETUA_RT.value, area_path=RT, area_level="rt")
+    assert rt_head.may_verify(RT)
+    assert not rt_head.may_verify(RT[:-1] + "2")
+    assert not rt_head.may_answer(4, RT)
+    operator = scope_for(Role.OPERATOR.value, department_id=4)
+    assert operator.may_answer(4, RT) and not operator.may_answer(5, RT)
+    assert not operator.may_verify(RT)
+    lurah = scope_for(Role.LURAH.value, area_path=RT.rsplit(".", 2)[0], area_level="kelurahan")
+    assert lurah.may_answer(4, RT) and lurah.may_answer(5, RT)
+    assert not lurah.may_answer(4, "35.78.05.1005.001.001")
+    camat = scope_for(Role.CAMAT.value, area_path=RT.rsplit(".", 3)[0], area_level="kecamatan")
+    assert not camat.may_answer(4, RT)

@@ -29,6 +29,9 @@ CORE = [
     "containers",
     "workbook_templates",
     "error_report",
+    "dashboards",
+    "charts",
+    "disclosure",
 ]
 
 
@@ -105,3 +108,18 @@ def test_every_module_opens_with_a_docstring():
         if "versions" in path.parts:
             continue
         assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), path
+
+
+def test_the_web_process_never_parses_an_uploaded_file():
+    """Reading a spreadsheet happens in the import job (a child process with limits),
+    never in a view: no view module imports the readers."""
+    readers = {"read_sheets", "python_calamine", "openpyxl", "pandas"}
+    for path in (PACKAGE / "views").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = set()
+            if isinstance(node, ast.Import):
+                names = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                names = {alias.name for alias in node.names} | {(node.module or "").split(".")[0]}
+            assert not names & readers, f"{path.name} imports {sorted(names & readers)}"

@@ -104,7 +104,7 @@ def test_ketua_rt_sees_the_own_rt_exact_on_the_dashboard_and_protected_in_public
         pytest.skip("the ketua RT works on a phone")
     _sign_in(page, live_server.url, "rt001.rw001.wonorejo", "ketuart-demo-2026")
     assert page.url.endswith(f"/dasbor/wilayah/{RT_A}")
-    exact = page.locator('td[data-indicator="balita_stunting"]').inner_text()
+    exact = page.locator('.big[data-indicator="balita_stunting"]').inner_text()
     assert exact.isdigit() and 0 < int(exact) < 10  # a small count: exact for the ketua RT
     page.screenshot(path=str(ARTIFACTS / "ketua-rt-exact-360.png"), full_page=True)
     page.goto(live_server.url + f"/wilayah/{RT_A}")

@@ -152,6 +152,22 @@ def test_count_rejects_negatives_fractions_text_and_booleans(value):
     assert count(value) is None
 
 
+@pytest.mark.parametrize("digits", [10, 40_000])
+def test_a_count_or_rt_number_longer_than_any_real_one_is_not_a_number(digits):
+    # int() refuses more than 4,300 digits: a 40,000-character cell must be a row error,
+    # never a crash of the import (SZ-02, SS-08).
+    assert count("7" * digits) is None
+    assert area_number("1" * digits) is None
+
+
+@given(st.text(max_size=60) | st.from_regex(r"[0-9.,\s-]{0,6000}", fullmatch=True))
+def test_count_and_area_number_never_raise(text):
+    value = count(text)
+    assert value is None or (type(value) is int and 0 <= value < 10**9)
+    number = area_number(text)
+    assert number is None or (len(number) == 3 and number.isdigit())
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

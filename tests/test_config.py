@@ -1,5 +1,10 @@
 """Configuration: the override order, database URLs, and production's refusal of weak keys."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from transparency import create_app
@@ -43,3 +48,33 @@ def test_production_starts_with_a_strong_secret_key(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": "Xk3-9vQ_p2LmZt7Rb1WcYe4Ns8Ud0Hf6"})
     assert app.config["ENV_NAME"] == "production"
+
+
+def _start_in_production(extra_env: dict) -> subprocess.CompletedProcess:
+    """``create_app`` in production config in a fresh interpreter (XML-03)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": "sqlite://",
+        "TRANSPARENCY_ENV_NAME": "production",
+        "SECRET_KEY": "Xk3-9vQ_p2LmZt7Rb1WcYe4Ns8Ud0Hf6",
+        **extra_env,
+    }
+    code = "from transparency import create_app; create_app(); print('started')"
+    return subprocess.run(  # noqa: S603 - this interpreter, a fixed snippet
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_with_defusedxml_switched_off_for_openpyxl():
+    refused = _start_in_production({"OPENPYXL_DEFUSEDXML": "False"})
+    assert refused.returncode != 0
+    assert "OPENPYXL_DEFUSEDXML='False' turns off openpyxl's defusedxml" in refused.stderr
+    assert "started" not in refused.stdout
+    started = _start_in_production({})
+    assert (started.returncode, started.stdout.strip()) == (0, "started"), started.stderr

@@ -711,6 +711,39 @@ def test_lying_unique_count_split_across_chunks_is_damaged(with_strings):
     assert code_of(data) == "file.damaged"
 
 
+@pytest.mark.parametrize(
+    ("padding", "split_before"),
+    [
+        ("", "st xmlns"),  # "<s|st": the tag name split
+        ("", "ueCount"),  # "uniq|ueCount"
+        ("", '94967295"'),  # the number split
+        ("x" * 40_000, "dding="),  # "<sst" a chunk before uniqueCount
+        ("é" * 60_000, "é" * 10),  # a tag of two-byte characters over three chunks
+    ],
+    ids=["tag-name", "attribute", "number", "long-tag", "long-tag-utf8"],
+)
+@pytest.mark.parametrize("name", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"])
+def test_a_lying_string_table_after_chunks_of_other_text_is_damaged(
+    with_strings, name, padding, split_before
+):
+    # The text checks skip chunks without "uniqueCount" in their bytes; a lying table
+    # that starts chunks into a part, however the chunk boundaries fall, is still read.
+    tag = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        + (f' padding="{padding}"' if padding else "")
+        + ' uniqueCount="4294967295">'
+    ).encode()
+    split_at = tag.rindex(split_before.encode())  # a chunk boundary falls here
+    head = b'<?xml version="1.0" encoding="UTF-8"?><!-- '
+    boundary = 4 * CHUNK if split_at > 2 * CHUNK else 3 * CHUNK
+    filler = head + b"x" * (boundary - split_at - len(head) - 4) + b" -->"
+    sst = filler + tag + b"<si><t>0</t></si></sst>"
+    assert len(filler) + split_at == boundary
+    code, params = refused(patch_zip(with_strings, {name: sst}))
+    assert code == "file.damaged"
+    assert "4294967295" in params["detail"]
+
+
 def test_true_large_unique_count_is_accepted_and_counted_across_chunks(with_strings):
     honest = patch_zip(with_strings, {"xl/sharedStrings.xml": _strings(150_000, 150_000)})
     assert inspect(honest, "data.xlsx").kind == "xlsx"
@@ -729,7 +762,8 @@ def test_module_uses_no_spreadsheet_library_or_web_layer():
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    assert imported - {"transparency"} <= sys.stdlib_module_names
+    # zlib-ng: the same inflate as zlib, three times faster (a city file's sheet is big).
+    assert imported - {"transparency", "zlib_ng"} <= sys.stdlib_module_names
     assert not imported & {"openpyxl", "pandas", "python_calamine", "flask", "sqlmodel"}
 
 
@@ -759,3 +793,25 @@ def test_openpyxl_in_this_process_parses_with_defusedxml():
     import openpyxl.xml.functions
 
     assert openpyxl.xml.functions.iterparse is defusedxml.ElementTree.iterparse
+
+
+# --- file names as metadata (UP-05) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("../../app/config.py", "config.py"),
+        ("C:\\Users\\dinas\\data.xlsx", "data.xlsx"),
+        ("x.xlsx\x00.html", "x.xlsx_.html"),
+        ("a\r\nb.xlsx", "a__b.xlsx"),
+        ("laporan\u202eslx.exe", "laporan_slx.exe"),
+        ("zero\u200bwidth.xlsx", "zero_width.xlsx"),
+        ("..", "file"),
+        ("", "file"),
+        ("x" * 300 + ".xlsx", "x" * 115 + ".xlsx"),
+        ("y" * 300, "y" * 120),
+    ],
+)
+def test_clean_filename_keeps_a_harmless_last_segment(sent, kept):
+    assert containers.clean_filename(sent) == kept

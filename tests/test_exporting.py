@@ -145,3 +145,23 @@ def test_xlsx_header_is_bold_and_the_title_is_cut_to_31_characters():
 def test_xlsx_of_no_rows_is_the_header():
     _, cells = _cells(to_xlsx("Kosong", ["=A", "B"], []))
     assert [[cell.value for cell in row] for row in cells] == [["'=A", "B"]]
+
+
+def test_a_long_sheets_report_keeps_the_header_and_the_problem_rows_with_their_numbers():
+    from transparency.error_report import build_report
+    from transparency.problems import Problem
+
+    rows = [["DATA"], ["RT", "JUMLAH"], *[[f"{n:03d}", n] for n in range(1, 11)]]
+    problems = [Problem("import.bad_count", row=7, column="B", value="5", sheet="Data")]
+    body = build_report(
+        rows, 2, problems, lambda p: f"bad {p.value}", "ALASAN", "BARIS", full_report_rows=5
+    )
+    sheet = load_workbook(io.BytesIO(body)).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        [1, "DATA", None, None],
+        ["BARIS", "RT", "JUMLAH", "ALASAN"],
+        [7, "005", 5, "bad 5"],
+    ]
+    assert sheet["C3"].fill.start_color.rgb == "FFF4B6B6"
+    short = build_report(rows, 2, problems, lambda p: "x", "ALASAN", "BARIS", full_report_rows=50)
+    assert load_workbook(io.BytesIO(short)).active.max_row == 12

@@ -643,3 +643,45 @@ def test_no_personal_value_of_the_dinsos_file_is_stored_anywhere(app, session):
         shown = format_report(report)
     assert [value for value in sampled if value in shown] == []
     assert set(re.findall(r"(?<!\d)\d{16}(?!\d)", shown)) & numbers == set()
+
+
+def test_a_corrected_upload_reopens_verification_only_for_the_rts_whose_figure_changed(
+    session,
+):
+    from transparency.models import AuditEvent, Indicator, Verification, VerificationStatus
+
+    operator = user(session, "dispendik")
+    first = staged(session, DISPENDIK_FILE, operator)
+    commit_upload(session, first.id, operator, first.sha256, datetime.now(UTC))
+    rt = session.exec(select(Area).where(Area.code == "35.78.03.1005.001.001")).one()
+    indicators = {i.code: i for i in session.exec(select(Indicator))}
+    for code in ("anak_sd", "anak_smp"):  # the RT head confirmed both figures
+        session.add(
+            Verification(
+                area_id=rt.id,
+                indicator_id=indicators[code].id,
+                period_id=first.period_id,
+                upload_id=first.id,
+                status=VerificationStatus.CONFIRMED,
+                created_by_id=operator.id,
+            )
+        )
+    session.commit()
+
+    changed = edited_dispendik("E4", 35)  # RT 001/001: anak_sd 31 → 35, anak_smp unchanged
+    report = preview(session, DISPENDIK_FILE, changed)
+    second = stage_import(session, report, operator, datetime.now(UTC), TTL, content=changed)
+    commit_upload(session, second.id, operator, second.sha256, datetime.now(UTC))
+    session.commit()
+    kept = session.exec(
+        select(Indicator.code, Verification.status)
+        .join(Indicator, Indicator.id == Verification.indicator_id)
+        .where(Verification.upload_id == second.id)
+    ).all()
+    assert [tuple(row) for row in kept] == [("anak_smp", VerificationStatus.CONFIRMED)]
+    event = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "verification.reopen", AuditEvent.object_id == str(second.id)
+        )
+    ).one()
+    assert (event.actor_name, event.details) == ("dispendik", {"carried": 1, "reopened": 1})

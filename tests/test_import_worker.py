@@ -47,8 +47,8 @@ def rt_file(app, rows_per_rt: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def upload(app, data: bytes):
-    """Sign in as the walidata and send the file with a confirmed mapping: the job starts."""
+def send_file(app, data: bytes):
+    """Sign in as the walidata and send the file: the job reading it starts."""
     client = app.test_client()
     client.post("/masuk", data={"username": "walidata", "password": "walidata-demo-2026"})
     sent = client.post(
@@ -63,11 +63,21 @@ def upload(app, data: bytes):
     )
     sent.request.environ["wsgi.input"].close()
     mapping_url = sent.headers["Location"]
+    return client, int(mapping_url.rstrip("/").split("/")[-2]), mapping_url
+
+
+def upload(app, data: bytes):
+    """Send the file and confirm the suggested mapping: the dry run starts."""
+    client, upload_id, mapping_url = send_file(app, data)
+    # The child reads the file and suggests the mapping; the operator confirms it.
+    read = wait_for(app, upload_id, lambda u: "suggestion" in u.summary or u.status == "failed")
+    if read.status == "failed":
+        return client, upload_id
     confirmed = client.post(
         mapping_url,
         data={"col_kelurahan_code": "0", "col_rw": "1", "col_rt": "2", "col_balita_stunting": "3"},
     )
-    upload_id = int(confirmed.headers["Location"].rsplit("/", 1)[1])
+    assert confirmed.headers["Location"].endswith(f"/unggah/{upload_id}")
     return client, upload_id
 
 
@@ -95,8 +105,31 @@ def test_a_child_process_runs_the_dry_run(city):
     assert 'http-equiv="refresh"' not in report
 
 
+def test_the_child_reads_the_file_and_the_web_process_shows_its_suggestion(city):
+    client, upload_id, _url = send_file(city, rt_file(city))
+    read = wait_for(city, upload_id, lambda u: "suggestion" in u.summary)
+    assert read.status == "queued"
+    suggestion = read.summary["suggestion"]
+    assert suggestion["header"] == ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"]
+    assert suggestion["mapping"]["columns"] == {
+        "kelurahan_code": 0,
+        "rw": 1,
+        "rt": 2,
+        "balita_stunting": 3,
+    }
+    page = client.get(f"/unggah/{upload_id}/pemetaan").get_data(as_text=True)
+    assert "BALITA STUNTING" in page
+    # Until it is confirmed nothing is checked: the report page sends the operator back.
+    assert (
+        client.get(f"/unggah/{upload_id}")
+        .headers["Location"]
+        .endswith(f"/unggah/{upload_id}/pemetaan")
+    )
+
+
 def test_a_job_past_its_time_limit_fails_clearly(city, monkeypatch):
-    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "1")
+    # 0.1 s: a fast machine checks these rows in about a second.
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "0.1")
     client, upload_id = upload(city, rt_file(city, rows_per_rt=4000))  # 160,000 rows
     done = wait_for(city, upload_id, lambda u: u.status not in ("queued", "parsing"), 120)
     assert (done.status, done.error) == ("failed", "import.too_slow")
@@ -123,3 +156,23 @@ def test_a_killed_job_is_marked_failed_and_the_figures_stay(city):
         row = session.get(Upload, upload_id)
         assert (row.status, row.error) == ("failed", "import.stalled")
     city.config["IMPORT_STALL_SECONDS"] = 180
+
+
+def test_a_reader_that_dies_at_the_memory_limit_fails_clearly_at_once(city, monkeypatch):
+    # SZ-01: one stray cell at XFD1 above 20,000 rows makes the reader want 20,000 ×
+    # 16,384 cells; the memory limit refuses, the Rust reader aborts the job's process,
+    # and the supervising worker records "too big" without waiting for the sweep.
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_MEMORY_MB", "400")
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Data")
+    sheet.append([None] * 16383 + ["x"])
+    sheet.append(["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"])
+    for n in range(20_000):
+        sheet.append([KELURAHAN, "001", f"{n % 40 + 1:03d}", 3])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client, upload_id = upload(city, buffer.getvalue())
+    done = wait_for(city, upload_id, lambda u: u.status == "failed", 60)
+    assert done.error == "import.too_big"
+    page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
+    assert "Nothing was written" in page or "Tidak ada yang disimpan" in page

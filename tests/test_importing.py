@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transparency.importing import AreaIndex, Change, Mapping, plan, run, suggest_mapping
 from transparency.indicator_sets import load_indicator_sets
@@ -798,3 +800,252 @@ def test_a_hand_made_mapping_with_text_numbers_is_read_back_as_numbers():
         header_row=3,
         columns={"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
     )
+
+
+# --- the fast path gives what the full checks give --------------------------------------
+
+# Cells as city files spell them, clean and messy, for a property test of ``run``.
+_KELURAHAN_CELLS = ("WONOREJO", "Genteng", "KEL. GENTENG", "PERAK UTARA", "NGAGEL", "", 7)
+_KECAMATAN_CELLS = ("RUNGKUT", "TEGALSARI", "GENTENG", "")
+_AREA_NUMBER_CELLS = ("1", "01", "RT 001", 1, 1.0, 2, "2", 9, "7", "x", "", True, "٠١")
+_MEMBER_CELLS = (1, 3, 4.0, "5", "1.234", "-", "", -2, 2.5, "nihil", True)
+_CATEGORY_CELLS = ("GAMIS", "Gamis", "PRAMIS ", "pramis", "MISKIN", "kaya", "", 1)
+_KK_CELLS = (*KK[:6], "", "3.57807E+15", 3578071200000001.0, "1234 5678", "ABC")
+
+
+@pytest.fixture(scope="module")
+def dinsos_mapping() -> Mapping:
+    mapping, problems = suggest_mapping([sheet(families([]))], DINSOS)
+    assert problems == []
+    # Every category spelling the property test uses, as an operator confirms them.
+    mapping.values = {"GAMIS": "GAMIS", "PRAMIS": "PRAMIS", "MISKIN": "GAMIS"}
+    return mapping
+
+
+def _without_fast_path(monkeypatch) -> None:
+    from transparency import importing
+
+    monkeypatch.setattr(importing._FastPath, "contributions", lambda *args: None)
+
+
+_MESSY_FAMILY = st.tuples(
+    st.sampled_from(_KK_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_KELURAHAN_CELLS),
+    st.sampled_from(_KECAMATAN_CELLS),
+    st.sampled_from(_MEMBER_CELLS),
+    st.sampled_from(_CATEGORY_CELLS),
+    st.booleans(),  # a short row (cells missing at the end)
+)
+_CLEAN_AREAS = (  # (RT, RW, kelurahan, kecamatan) cells that name an RT of INDEX
+    ("1", "1", "GENTENG", ""),
+    ("RT 001", 1, "Kel. Genteng", "GENTENG"),
+    (7, "009", "GENTENG", ""),
+    (2, "1", "PERAK UTARA", ""),
+    ("01", "01", "WONOREJO", "RUNGKUT"),
+    (1, 2, "WONOREJO", "Rungkut"),
+)
+_CLEAN_FAMILY = st.builds(
+    lambda kk, area, members, category: (kk, *area, members, category, False),
+    st.sampled_from(KK[:6]),  # few numbers, so families repeat
+    st.sampled_from(_CLEAN_AREAS),
+    st.sampled_from((1, 3, 4.0, "5", "1.234")),
+    st.sampled_from(("GAMIS", "Gamis", "PRAMIS ", "pramis", "MISKIN")),
+)
+
+
+@given(st.lists(st.one_of(_CLEAN_FAMILY, _CLEAN_FAMILY, _MESSY_FAMILY), max_size=40))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_fast_path_and_the_full_checks_give_the_same_outcome(dinsos_mapping, monkeypatch, rows):
+    cells = [
+        family(n, rt, rw, kel, kec, members, category, kk=kk)[: 8 if short else None]
+        for n, (kk, rt, rw, kel, kec, members, category, short) in enumerate(rows, start=1)
+    ]
+    data = sheet(families(cells))
+    fast = run(data, dinsos_mapping, DINSOS, INDEX)
+    with monkeypatch.context() as patched:
+        _without_fast_path(patched)
+        slow = run(data, dinsos_mapping, DINSOS, INDEX)
+    assert fast.values == slow.values
+    assert (fast.rows_read, fast.rows_rejected, fast.rows_warned) == (
+        slow.rows_read,
+        slow.rows_rejected,
+        slow.rows_warned,
+    )
+    assert fast.problems == slow.problems
+
+
+_RT_CODES = ("35.78.07.1002", "3578071002", "35.78.03.1005", "99", "")
+_CLEAN_RT_ROW = st.tuples(
+    st.sampled_from(_RT_CODES[:3]),
+    st.sampled_from(("1", 1, "RW 01")),
+    st.sampled_from(("1", 1, "RT 002", 2)),
+    st.sampled_from((0, 3, "12", "1.234")),
+)
+_MESSY_RT_ROW = st.tuples(
+    st.sampled_from(_RT_CODES),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_AREA_NUMBER_CELLS),
+    st.sampled_from(_MEMBER_CELLS),
+)
+
+
+@given(st.lists(st.one_of(_CLEAN_RT_ROW, _CLEAN_RT_ROW, _MESSY_RT_ROW), max_size=30))
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_fast_path_and_the_full_checks_agree_on_rt_files(monkeypatch, rows):
+    data = sheet(stunting([list(row) for row in rows]))
+    mapping, problems = suggest_mapping([data], STUNTING)
+    assert problems == []
+    fast = run(data, mapping, STUNTING, INDEX)
+    with monkeypatch.context() as patched:
+        _without_fast_path(patched)
+        slow = run(data, mapping, STUNTING, INDEX)
+    assert (fast.values, fast.problems, fast.rows_rejected, fast.rows_warned) == (
+        slow.values,
+        slow.problems,
+        slow.rows_rejected,
+        slow.rows_warned,
+    )
+
+
+# --- formulas without a saved result and error values (SS-03) ---------------------------
+
+
+def _stunting_workbook(cells: list[list]) -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    for row in [["BALITA STUNTING PER RT"], [], STUNTING_HEADER, *cells]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_formula_without_a_saved_result_and_error_values_are_row_errors_at_their_cell():
+    from transparency.spreadsheets import read_sheets, special_cells
+
+    data = _stunting_workbook(
+        [
+            [GENTENG, "001", "001", 4],
+            [GENTENG, "002", "001", "=SUM(1,2)"],  # openpyxl saves no result: calamine sees ""
+            [GENTENG, "009", "007", "#N/A"],
+            [TANJUNG_PERAK, "001", "001", "#REF!"],
+            [TANJUNG_PERAK, "001", "002", ""],  # truly empty: zero, with a warning
+        ]
+    )
+    assert special_cells(data, "Data") == {(5, 3): "formula", (6, 3): "#N/A", (7, 3): "#REF!"}
+    sheets = read_sheets(data, "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(
+        sheets[0], mapping, STUNTING, INDEX, special_cells=lambda: special_cells(data, "Data")
+    )
+    errors = [
+        (p.code, p.row, p.column, p.params) for p in outcome.problems if p.severity == "error"
+    ]
+    assert errors == [
+        ("import.formula_without_value", 5, "D", {}),
+        ("import.error_value", 6, "D", {"error": "#N/A"}),
+        ("import.error_value", 7, "D", {"error": "#REF!"}),
+    ]
+    assert [(p.code, p.row) for p in outcome.problems if p.severity == "warning"] == [
+        ("import.blank_as_zero", 8)
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected) == (5, 3)
+    assert outcome.values == {(21, "balita_stunting"): 4, (32, "balita_stunting"): 0}
+
+
+def test_special_cells_finds_the_sheet_by_name_through_the_relationships():
+    import io
+
+    import openpyxl
+
+    from transparency.spreadsheets import special_cells
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Petunjuk"
+    workbook.active.append(["=1/0"])
+    data_sheet = workbook.create_sheet("Data & Angka")
+    data_sheet.append(["RT", "JUMLAH"])
+    data_sheet.append(["001", "#DIV/0!"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert special_cells(buffer.getvalue(), "Data & Angka") == {(2, 1): "#DIV/0!"}
+    assert special_cells(buffer.getvalue(), "Petunjuk") == {(1, 0): "formula"}
+    assert special_cells(buffer.getvalue(), "Tidak ada") == {}
+    assert special_cells(b"not a zip", "Data") == {}
+
+
+# --- cross-column consistency (SS-10) ----------------------------------------------------
+
+
+def test_children_not_in_school_beyond_the_school_age_children_is_a_row_error_naming_both():
+    header = [
+        "KODE KELURAHAN",
+        "RW",
+        "RT",
+        "ANAK USIA SD",
+        "ANAK USIA SMP",
+        "ANAK USIA SMA",
+        "ANAK TIDAK SEKOLAH",
+        "PESERTA SINAU BARENG",
+    ]
+    rows = [
+        header,
+        [GENTENG, "001", "001", 10, 5, 3, 18, 9],  # 18 = 10 + 5 + 3: allowed
+        [GENTENG, "002", "001", 10, 5, 3, 19, 9],  # one more than all school-age children
+    ]
+    _mapping, outcome = read(rows, DISPENDIK)
+    assert outcome.problems == [
+        problem("import.more_than_parts", 3, "G", "19", total=18, parts="D + E + F")
+    ]
+    assert outcome.rows_rejected == 1
+    assert outcome.values[(21, "anak_tidak_sekolah")] == 18
+    assert (22, "anak_tidak_sekolah") not in outcome.values
+
+
+def test_a_date_where_a_count_belongs_is_a_row_error_never_a_serial_number():
+    # SS-04: no indicator set reads a date; a date cell (Excel's serial 45383 shown as a
+    # date) or date text in a count column is rejected, not counted as 45383.
+    import datetime
+
+    _mapping, outcome = read(
+        stunting(
+            [
+                [GENTENG, "001", "001", datetime.datetime(2024, 4, 3)],
+                [GENTENG, "002", "001", "03/04/2024"],
+                [GENTENG, "009", "007", datetime.time(7, 30)],
+            ]
+        ),
+        STUNTING,
+    )
+    assert [(p.code, p.row, p.column, p.value) for p in outcome.problems] == [
+        ("import.bad_count", 4, "D", "2024-04-03 00:00:00"),
+        ("import.bad_count", 5, "D", "03/04/2024"),
+        ("import.bad_count", 6, "D", "07:30:00"),
+    ]
+    assert outcome.values == {}
+
+
+def test_a_kelurahan_code_in_the_kelurahan_column_is_read_as_a_code_and_placed_there():
+    _mapping, outcome = read(
+        families(
+            [
+                family(1, "001", "001", "3578071002", "", 3, "GAMIS"),
+                family(2, "001", "001", "35.78.99.9999", "", 3, "GAMIS"),
+            ]
+        ),
+        DINSOS,
+    )
+    assert outcome.values[(21, "kk_gamis")] == 1
+    assert outcome.problems == [problem("import.unknown_kelurahan", 3, "G", "35.78.99.9999")]

@@ -172,3 +172,81 @@ def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
     problem = caught.value.problem
     assert problem.code == code
     assert (problem.row, problem.column, problem.sheet) == (None, None, None)
+
+
+# --- a sheet's extent and cell size (SZ-01, SZ-02) -------------------------------------------
+
+
+def _sheet_bytes(
+    rows: int, columns: int = 3, stray: str | None = None, name: str = "Data"
+) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(name)
+    for number in range(1, rows + 1):
+        sheet.append([number, "RT 001", 3, *range(columns - 3)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if stray is None:
+        return buffer.getvalue()
+    loaded = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    loaded[name][stray] = "x"
+    buffer = io.BytesIO()
+    loaded.save(buffer)
+    return buffer.getvalue()
+
+
+def _refusal(data: bytes, filename: str = "data.xlsx", **limits):
+    from transparency.containers import Limits
+
+    with pytest.raises(UnreadableFile) as refused:
+        read_sheets(data, filename, Limits(**limits))
+    return refused.value.problem.code, refused.value.problem.params
+
+
+def test_a_stray_cell_at_xfd1_is_named_not_padded_into_every_row():
+    assert _refusal(_sheet_bytes(10, stray="XFD1")) == (
+        "file.too_many_columns",
+        {"sheet": "Data", "column": "XFD", "limit": 256},
+    )
+
+
+def test_five_hundred_columns_are_refused_naming_the_last_column():
+    assert _refusal(_sheet_bytes(5, columns=500)) == (
+        "file.too_many_columns",
+        {"sheet": "Data", "column": "SF", "limit": 256},
+    )
+
+
+def test_rows_past_the_limit_are_refused_and_the_limit_itself_is_read():
+    data = _sheet_bytes(101)
+    assert _refusal(data, max_rows=100) == (
+        "file.sheet_too_many_rows",
+        {"sheet": "Data", "rows": 101, "limit": 100},
+    )
+    from transparency.containers import Limits
+
+    assert len(read_sheets(data, "data.xlsx", Limits(max_rows=101))[0].rows) == 101
+
+
+def test_a_lying_dimension_on_a_ten_row_sheet_reads_the_ten_rows():
+    data = _sheet_bytes(10)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as patched:
+        for info in archive.infolist():
+            part = archive.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"<sheetData", b'<dimension ref="A1:XFD1048576"/><sheetData', 1)
+            patched.writestr(info, part)
+    rows = read_sheets(out.getvalue(), "data.xlsx")[0].rows
+    assert len(rows) == 10
+    assert rows[9] == [10.0, "RT 001", 3.0]
+
+
+def test_a_csv_field_longer_than_a_cell_may_be_is_refused():
+    data = ("RT;JUMLAH\n001;" + "7" * 40_000 + "\n").encode()
+    assert _refusal(data, "data.csv") == ("file.cell_too_long", {"limit": 32_767})
+    assert _refusal(("RT;JUMLAH\n" + "001;3\n" * 11).encode(), "data.csv", max_rows=10) == (
+        "file.sheet_too_many_rows",
+        {"sheet": "data.csv", "rows": 12, "limit": 10},
+    )

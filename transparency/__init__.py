@@ -46,24 +46,18 @@ def register_blueprints(app: Flask) -> None:
         api,
         audit_admin,
         auth,
+        board,
         dashboard,
+        department,
         health,
         public,
         publishing,
         uploads,
+        verification,
     )
 
-    for module in (
-        public,
-        api,
-        health,
-        auth,
-        dashboard,
-        accounts_admin,
-        audit_admin,
-        uploads,
-        publishing,
-    ):
+    modules = (public, api, health, auth, dashboard, verification, board, department)
+    for module in (*modules, accounts_admin, audit_admin, uploads, publishing):
         app.register_blueprint(module.bp)
 
 

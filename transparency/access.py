@@ -27,21 +27,36 @@ class Permission(StrEnum):
     UPLOADS_CREATE = "uploads:create"
     UPLOADS_RESTORE = "uploads:restore"
     PUBLICATIONS_MANAGE = "publications:manage"
+    FIGURES_VERIFY = "figures:verify"  # confirm or dispute one's own RT's figures
+    DISPUTES_ANSWER = "disputes:answer"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.WALIDATA: frozenset(Permission),
+    # Only the RT head speaks for an RT's figures; the walidata may do everything else.
+    Role.WALIDATA: frozenset(Permission) - {Permission.FIGURES_VERIFY},
     Role.OPERATOR: frozenset(
-        {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT, Permission.UPLOADS_CREATE}
+        {
+            Permission.FIGURES_READ_EXACT,
+            Permission.PROFILE_EDIT,
+            Permission.UPLOADS_CREATE,
+            Permission.DISPUTES_ANSWER,
+        }
     ),
     Role.CAMAT: frozenset(
         {Permission.FIGURES_READ_EXACT, Permission.ACCOUNTS_VIEW, Permission.PROFILE_EDIT}
     ),
     Role.LURAH: frozenset(
-        {Permission.FIGURES_READ_EXACT, Permission.ACCOUNTS_VIEW, Permission.PROFILE_EDIT}
+        {
+            Permission.FIGURES_READ_EXACT,
+            Permission.ACCOUNTS_VIEW,
+            Permission.PROFILE_EDIT,
+            Permission.DISPUTES_ANSWER,
+        }
     ),
     Role.KETUA_RW: frozenset({Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT}),
-    Role.KETUA_RT: frozenset({Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT}),
+    Role.KETUA_RT: frozenset(
+        {Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT, Permission.FIGURES_VERIFY}
+    ),
 }
 
 # The level of area each role answers for; operators work city-wide by department.
@@ -79,6 +94,17 @@ class Scope:
         if not self.can(Permission.UPLOADS_CREATE):
             return False
         return self.department_id is None or self.department_id == department_id
+
+    def may_answer(self, department_id: int, area_path: str) -> bool:
+        """True if the scope may answer a dispute of that department's figure in that area:
+        the department's operator, the lurah of the area, the walidata."""
+        if not self.can(Permission.DISPUTES_ANSWER) or not self.covers(area_path):
+            return False
+        return self.department_id is None or self.department_id == department_id
+
+    def may_verify(self, area_path: str) -> bool:
+        """True if the scope may confirm or dispute figures of that RT: its own RT head."""
+        return self.can(Permission.FIGURES_VERIFY) and self.area_path == area_path
 
     def covers(self, path: str) -> bool:
         """True if an area (by path) lies inside the scope's subtree."""

@@ -1,101 +1,127 @@
-"""Server-rendered inline SVG charts: no script, no CDN, no inline style. Pure.
+"""Charts drawn by the app as inline SVG: no CDN, no JavaScript, no inline style. Pure.
 
-Every text is escaped here; colours come from classes in ``static/site.css`` (the CSP
-allows no inline style). A hidden count draws no bar or point and is labelled with the
-marker, so a chart never shows more than the table beside it.
+Functions take points (a label and a count) and return SVG markup (text, every label
+escaped here); callers mark it safe. Every chart carries a ``<title>`` for screen readers
+and pages show the same numbers in a table next to it. Shapes are drawn in
+``currentColor`` (the page's colour, black in print); ``static/site.css`` styles the
+classes (the CSP allows no inline style).
+
+A point without a value draws no bar or dot: on the dashboards that is a period or area
+without data; on public pages a count hidden by disclosure control, labelled with
+``missing=disclosure.MARKER``, so a chart never shows more than the table beside it.
 """
 
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import NamedTuple
 
-from transparency.disclosure import MARKER
-
-BAR_HEIGHT = 22
-LABEL_WIDTH = 110
-WIDTH = 320
-
-
-def bar_chart(
-    rows: Sequence[tuple[str, int | None]], label: str, fmt: Callable[[int], str] = str
-) -> str:
-    """Horizontal bars, one per (name, count); hidden counts show the marker."""
-    top = max([value for _, value in rows if value is not None] or [0]) or 1
-    height = BAR_HEIGHT * len(rows) + 4
-    span = WIDTH - LABEL_WIDTH - 60
-    parts = [
-        f'<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    for index, (name, value) in enumerate(rows):
-        y = index * BAR_HEIGHT + 2
-        parts.append(
-            f'<text class="label" x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">'
-            f"{escape(name[:18])}</text>"
-        )
-        if value is None:
-            parts.append(
-                f'<text class="value hidden" x="{LABEL_WIDTH + 4}" y="{y + 15}">{MARKER}</text>'
-            )
-            continue
-        width = round(span * value / top, 1)
-        parts.append(
-            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{width}" '
-            f'height="{BAR_HEIGHT - 6}"/><text class="value" x="{LABEL_WIDTH + width + 4}" '
-            f'y="{y + 15}">{escape(fmt(value))}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+WIDTH, HEIGHT = 320, 90
+PAD_X, PAD_TOP, PAD_BOTTOM = 6, 12, 18
+LABEL_WIDTH, LABEL_CHARS = 110, 18
 
 
-def line_chart(
+class Point(NamedTuple):
+    """One period or area of a chart: its label and count (None: no data, or hidden)."""
+
+    label: str
+    value: int | None
+
+
+def trend_svg(
     points: Sequence[tuple[str, int | None]],
-    label: str,
-    fmt: Callable[[int], str] = str,
-    height: int = 150,
+    title: str,
+    number: Callable[[int], str] = str,
+    missing: str = "",
+    height: int = HEIGHT,
 ) -> str:
-    """A trend over periods: a line through shown counts, broken where a count is hidden."""
-    left, bottom, right = 8, 24, 8
-    values = [value for _, value in points if value is not None]
-    if not points:
-        return ""
-    low, high = min(values or [0]), max(values or [1])
-    low = 0 if low >= 0 and high > 0 and low / max(high, 1) < 0.5 else low
-    span_y = (high - low) or 1
-    step = (WIDTH - left - right) / max(len(points) - 1, 1)
-    parts = [
-        f'<svg class="chart trend" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
-    ]
-    segment: list[str] = []
-    segments: list[list[str]] = []
-    for index, (_, value) in enumerate(points):
-        if value is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        x = left + index * step
-        level = 0.5 if high == low else (value - low) / span_y  # a flat series mid-height
-        y = 14 + (height - bottom - 14) * (1 - level)
-        segment.append(f"{x:.1f},{y:.1f}")
-    if segment:
-        segments.append(segment)
-    for line in segments:
-        parts.append(f'<polyline class="line" points="{" ".join(line)}"/>')
-        for point in line:
-            x, y = point.split(",")
-            parts.append(f'<circle class="dot" cx="{x}" cy="{y}" r="2.5"/>')
-    for index, (name, _) in enumerate(points):
-        if index in (0, len(points) - 1):
-            anchor = "start" if index == 0 else "end"
-            parts.append(
-                f'<text class="axis" x="{left + index * step:.1f}" y="{height - 6}" '
-                f'text-anchor="{anchor}">{escape(name)}</text>'
-            )
-    last = points[-1][1]
-    parts.append(
-        f'<text class="value" x="{WIDTH - right}" y="12" text-anchor="end">'
-        f"{escape(fmt(last)) if last is not None else MARKER}</text>"
+    """A line with dots over the periods, broken where a period has no value. The value
+    axis starts at zero unless every value lies in the upper half of the range (then it
+    spans the values, so a large steady count still shows its changes). The latest value
+    is written at the top right (``missing`` when it has none)."""
+    points = [Point(*point) for point in points]
+    known = [p.value for p in points if p.value is not None]
+    low, high = min(known or [0]), max(known or [1])
+    if low >= 0 and high > 0 and low / high < 0.5:
+        low = 0
+    span = (high - low) or 1
+    step = (WIDTH - 2 * PAD_X) / max(len(points) - 1, 1)
+    plot = height - PAD_TOP - PAD_BOTTOM
+
+    def xy(index: int, value: int) -> tuple[float, float]:
+        level = 0.5 if high == low and low != 0 else (value - low) / span  # flat: mid-height
+        return PAD_X + index * step, PAD_TOP + plot * (1 - level)
+
+    segments: list[list[tuple[float, float]]] = [[]]
+    for index, point in enumerate(points):
+        if point.value is None:
+            segments.append([])
+        else:
+            segments[-1].append(xy(index, point.value))
+    segments = [segment for segment in segments if segment]
+    lines = "".join(
+        '<polyline class="line" fill="none" stroke="currentColor" stroke-width="2" points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
+        + '"/>'
+        for segment in segments
     )
-    parts.append("</svg>")
-    return "".join(parts)
+    dots = "".join(
+        f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="currentColor"/>'
+        for segment in segments
+        for x, y in segment
+    )
+    bottom = height - PAD_BOTTOM
+    axis = f'<line class="axis" x1="{PAD_X}" y1="{bottom}" x2="{WIDTH - PAD_X}" y2="{bottom}" '
+    axis += 'stroke="#8a949e" stroke-width="1"/>'
+    labels = ""
+    if points:
+        labels = _text(PAD_X, height - 4, points[0].label, "start")
+        labels += _text(WIDTH - PAD_X, height - 4, points[-1].label, "end")
+        last = points[-1].value
+        latest = number(last) if last is not None else missing
+        if latest:
+            labels += _text(WIDTH - PAD_X, PAD_TOP - 2, latest, "end", "value")
+    return _svg(title, axis + lines + dots + labels, height)
+
+
+def bars_svg(
+    bars: Sequence[tuple[str, int | None]],
+    title: str,
+    number: Callable[[int], str] = str,
+    missing: str = "",
+    row_height: int = 18,
+) -> str:
+    """Horizontal bars, one per label, longest = the largest value; a bar without a value
+    is labelled ``missing`` (nothing by default)."""
+    bars = [Point(*bar) for bar in bars]
+    top = max([b.value for b in bars if b.value is not None] or [0]) or 1
+    height = row_height * max(len(bars), 1) + 4
+    span = WIDTH - LABEL_WIDTH - 60
+    body = ""
+    for index, bar in enumerate(bars):
+        y = 2 + index * row_height
+        baseline = y + row_height - 6
+        body += _text(LABEL_WIDTH - 4, baseline, bar.label[:LABEL_CHARS], "end")
+        if bar.value is None:
+            if missing:
+                body += _text(LABEL_WIDTH + 4, baseline, missing, "start", "value hidden")
+            continue
+        length = span * bar.value / top
+        body += f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" '
+        body += f'height="{row_height - 6}" fill="currentColor"/>'
+        body += _text(LABEL_WIDTH + length + 4, baseline, number(bar.value), "start", "value")
+    return _svg(title, body, height)
+
+
+def _text(x: float, y: float, content: str, anchor: str, css: str = "label") -> str:
+    return (
+        f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}" '
+        f'fill="#3b444d">{escape(content)}</text>'
+    )
+
+
+def _svg(title: str, body: str, height: int = HEIGHT) -> str:
+    return (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )

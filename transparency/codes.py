@@ -13,6 +13,7 @@ _SPACES = re.compile(r"\s+")
 _KELURAHAN_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 _KELURAHAN_PLAIN = re.compile(r"^\d{10}$")
 _INDONESIAN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+MAX_COUNT_DIGITS = 9
 
 
 def clean_text(value: object) -> str:
@@ -37,7 +38,7 @@ def area_number(value: object, width: int = 3) -> str | None:
         text = stripped
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
-    if not text.isdigit() or not text.isascii():
+    if not text.isdigit() or not text.isascii() or len(text) > 6:
         return None
     number = int(text)
     if not 1 <= number < 10**width:
@@ -88,6 +89,8 @@ def count(value: object) -> int | None:
     text = re.sub(r",0+$", "", clean_text(value).replace(" ", ""))
     if _INDONESIAN_THOUSANDS.match(text):
         text = text.replace(".", "")
+    if len(text) > MAX_COUNT_DIGITS:  # no RT holds a count this long; int() would balk
+        return None
     return int(text) if text.isdigit() and text.isascii() else None
 
 

@@ -7,6 +7,8 @@ Defaults here → ``instance/config.py`` → environment → the test config pas
 import os
 from pathlib import Path
 
+from transparency.containers import assert_defused
+
 DEFAULTS = {
     "SECRET_KEY": "dev-only-not-secret",
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
@@ -32,6 +34,8 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_LIMIT_ACCOUNT": "5/minute;20/hour",
     "LOGIN_LIMIT_ADDRESS": "100/hour",
+    # Files sent per account (a quota against floods; a month's uploads are a handful).
+    "UPLOAD_LIMIT_ACCOUNT": "20/minute;200/day",
     "ACTIVATION_VALID_DAYS": 30,
     # Imports: indicator sets, and how long a dry run waits for its commit.
     "INDICATOR_SETS": str(Path(__file__).resolve().parent.parent / "seed" / "indicator_sets.json"),
@@ -67,7 +71,9 @@ def load(app, test_config: dict | None) -> None:
 
 
 def check_production(config) -> None:
-    """Refuse to run in production with a weak or default secret key."""
+    """Refuse to run in production with a weak or default secret key, or with openpyxl
+    parsing XML without defusedxml (battery XML-03)."""
+    assert_defused()
     key = config.get("SECRET_KEY") or ""
     if key == DEFAULTS["SECRET_KEY"] or len(key) < 32 or len(set(key)) < 10:
         raise RuntimeError(

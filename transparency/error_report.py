@@ -21,15 +21,22 @@ ERROR_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")
 WARNING_FILL = PatternFill("solid", start_color="FFFFE8A3", end_color="FFFFE8A3")
 
 
+FULL_REPORT_ROWS = 50_000  # above this, the report holds the header and the rows with problems
+
+
 def build_report(
     rows: list[list],
     header_row: int,
     problems: list[Problem],
     describe: Callable[[Problem], str],
     reason_title: str,
+    row_title: str = "ROW",
+    full_report_rows: int = FULL_REPORT_ROWS,
 ) -> bytes:
     """Every row of the sheet as it was, plus a reason column; bad cells filled red
-    (rejected) or yellow (warning)."""
+    (rejected) or yellow (warning). A sheet longer than ``full_report_rows`` keeps only
+    the rows down to the header and the rows with problems, each after a first column
+    with its Excel row number (``row_title``), so that the file stays small."""
     by_row: dict[int, list[Problem]] = defaultdict(list)
     for problem in problems:
         if problem.row:
@@ -37,8 +44,11 @@ def build_report(
     width = max((len(r) for r in rows), default=0)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Laporan")
+    only_problems = len(rows) > full_report_rows
     for index, cells in enumerate(rows, start=1):
         found = by_row.get(index, [])
+        if only_problems and index > header_row and not found:
+            continue
         marked = {p.column: p.severity for p in found if p.column}
         out = []
         for column, value in enumerate(list(cells) + [""] * (width - len(cells))):
@@ -55,6 +65,8 @@ def build_report(
         )
         if index == header_row:
             reason.font = Font(bold=True)
+        if only_problems:
+            out.insert(0, row_title if index == header_row else index)
         sheet.append([*out, reason])
     buffer = io.BytesIO()
     workbook.save(buffer)

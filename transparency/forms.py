@@ -9,12 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from transparency.models import Role
 
@@ -87,3 +90,41 @@ class BulkAccountsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes state: deactivate, reactivate, reset a password."""
+
+
+class VerifyForm(FlaskForm):
+    """The RT head's word on one figure: the version they saw, confirm or dispute."""
+
+    indicator = HiddenField(validators=[DataRequired(), Length(max=60)])
+    period = HiddenField(validators=[DataRequired(), Length(max=10)])
+    upload = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    action = SelectField(
+        choices=[SelectChoice("confirm", _l("Correct")), SelectChoice("dispute", _l("Not right"))]
+    )
+    note = TextAreaField(_l("What is wrong?"), validators=[Optional(), Length(max=2000)])
+    claimed_value = IntegerField(
+        _l("The right figure (if you know it)"),
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+    )
+
+
+class AnswerForm(FlaskForm):
+    """An official's answer to a dispute: accepted, or rejected with a reason."""
+
+    decision = SelectField(
+        _l("Answer"),
+        choices=[
+            SelectChoice("accepted", _l("Accepted: to be corrected in the next upload")),
+            SelectChoice("rejected", _l("Rejected")),
+        ],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class LanguageForm(FlaskForm):
+    """The language a signed-in person wants, remembered on their account."""
+
+    lang = SelectField(
+        choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
+    )
+    next = HiddenField()

@@ -12,11 +12,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code, name_key
 from transparency.indicator_sets import IndicatorSet
 from transparency.problems import Problem
-from transparency.spreadsheets import Sheet, best_header, column_letter, is_total_row
+from transparency.spreadsheets import (
+    Sheet,
+    best_header,
+    column_letter,
+    first_filled,
+    says_total,
+)
 
 BLANK_AS_ZERO = ("", "-", "–", "—")
 PERSONAL_FIELDS = ("household_id",)  # read to count families once; never echoed or kept
@@ -127,6 +134,19 @@ def suggest_mapping(
     return mapping, []
 
 
+def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[str]:
+    """The distinct category texts below the header (folded), for the operator to map."""
+    column = mapping.columns.get("category")
+    if column is None:
+        return []
+    return sorted(_folded(sheet.rows[mapping.header_row :], column) - {""})[:limit]
+
+
+def _folded(rows: list[list], column: int) -> set[str]:
+    """The distinct texts of a column, folded (cells repeat: each is folded once)."""
+    return {fold_value(cell) for cell in {row[column] for row in rows if column < len(row)}}
+
+
 def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[str, str]:
     """Each distinct category text that matches a category's aliases."""
     known = {
@@ -134,8 +154,7 @@ def _suggest_values(rows: list[list], column: int, iset: IndicatorSet) -> dict[s
         for category, names in iset.categories.items()
         for alias in names
     }
-    seen = {fold_value(row[column]) for row in rows if column < len(row)}
-    return {text: known[text] for text in sorted(seen) if text in known}
+    return {text: known[text] for text in sorted(_folded(rows, column)) if text in known}
 
 
 @dataclass
@@ -201,13 +220,20 @@ class _Resolver:
             self.cache[key] = self._resolve(*key)
         code, problem = self.cache[key]
         if problem:
-            by_code = problem == "import.unknown_kelurahan" or "kelurahan" not in row.columns
+            if problem == "import.unknown_kelurahan":  # a code: in its column, or the name's
+                by_code = "kelurahan_code" in row.columns and not is_blank(
+                    row.get("kelurahan_code")
+                )
+            else:
+                by_code = "kelurahan" not in row.columns
             row.fail(problem, "kelurahan_code" if by_code else "kelurahan")
         return code
 
     def _resolve(self, raw_code, raw_name, raw_kecamatan) -> tuple[str | None, str | None]:
         if is_blank(raw_code) and is_blank(raw_name):
             return None, "import.missing_kelurahan"
+        if is_blank(raw_code) and kelurahan_code(raw_name) is not None:
+            raw_code = raw_name  # a code written in the kelurahan column
         if not is_blank(raw_code):
             code = kelurahan_code(raw_code)
             if code is None or code not in self.index.kelurahan:
@@ -272,10 +298,19 @@ def run(
     iset: IndicatorSet,
     index: AreaIndex,
     progress: Callable[[int], None] | None = None,
+    special_cells: Callable[[], dict[tuple[int, int], str]] | None = None,
 ) -> Outcome:
     """Check every row below the header and add up the figures per RT.
 
-    ``progress`` is called with the number of rows checked every ``PROGRESS_EVERY`` rows.
+    ``special_cells`` gives the cells the reader saw as empty that hold a formula
+    without a saved result or an error value (``spreadsheets.special_cells``); it is
+    asked only when a row has an empty cell in a column the import reads, and each such
+    cell is an error (battery SS-03: never silently zero).
+
+    Each row takes the fast path (``_FastPath``) when every cell in it is one already
+    judged clean; any other row goes through the full checks (``_check_row``), which give
+    the same answer for clean rows and place every problem. ``progress`` is called with the
+    number of rows checked every ``PROGRESS_EVERY`` rows.
     """
     outcome = Outcome()
     resolver = _Resolver(index)
@@ -283,29 +318,43 @@ def run(
     first_seen: dict[str, int] = {}
     totals: list[tuple[int, list]] = []
     covered: set[str | None] = set()
+    fast = _FastPath(mapping, iset, resolver, sheet.name)
+    specials: dict = {}  # special_cells(), once asked
     for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
-        number = mapping.header_row + 1 + offset
         if progress and offset and offset % PROGRESS_EVERY == 0:
             progress(offset)
-        if all(is_blank(cell) for cell in cells):
+        first = first_filled(cells)
+        if first is None:
             continue
-        if is_total_row(cells):
+        number = mapping.header_row + 1 + offset
+        if type(first) is str and says_total(first):
             totals.append((number, cells))
             continue
-        row = _Row(cells, number, sheet.name, mapping.columns)
         outcome.rows_read += 1
+        clean = fast.contributions(cells, first_seen, number)
+        if clean is not None:
+            rt_id, kelurahan, contributions = clean
+            covered.add(kelurahan)
+            for indicator, value in contributions:
+                sums[(rt_id, indicator)] += value
+            continue
+        row = _Row(cells, number, sheet.name, mapping.columns)
+        if special_cells is not None and _special(row, special_cells, specials):
+            outcome.rows_rejected += 1
+            outcome.problems.extend(row.problems)
+            continue
         kelurahan = resolver.kelurahan(row)
         covered.add(kelurahan)
         rt_id = resolver.rt(row, kelurahan)
         if iset.shape == "household":
-            contributions = _household(row, iset, mapping, first_seen)
+            values = _household(row, iset, mapping, first_seen)
         else:
-            contributions = _per_rt(row, iset, rt_id, first_seen)
+            values = _per_rt(row, iset, rt_id, first_seen)
         if row.rejected:
             outcome.rows_rejected += 1
         else:
             outcome.rows_warned += bool(row.problems)
-            for indicator, value in contributions.items():
+            for indicator, value in values.items():
                 sums[(rt_id, indicator)] += value
         outcome.problems.extend(row.problems)
     if iset.shape == "household":  # a family list speaks for every RT of its kelurahan
@@ -316,6 +365,177 @@ def run(
     outcome.values = dict(sums)
     outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
     return outcome
+
+
+def _special(row: _Row, special_cells: Callable[[], dict], specials: dict) -> bool:
+    """Fail the row for each empty-looking cell it reads that holds a formula without a
+    saved result or an error value; True if there was one."""
+    for name, column in row.columns.items():
+        if column < len(row.cells) and row.cells[column] == "":
+            if "cells" not in specials:
+                specials["cells"] = special_cells()
+            kind = specials["cells"].get((row.number, column))
+            if kind == "formula":
+                row.fail("import.formula_without_value", name)
+            elif kind:
+                row.fail("import.error_value", name, error=kind)
+    return bool(row.problems)
+
+
+def _cells_of(columns: list[int]) -> Callable[[list], tuple]:
+    """A fast getter of these columns' cells as a tuple (``itemgetter`` returns a bare
+    cell for one column)."""
+    if len(columns) == 1:
+        return lambda cells: (cells[columns[0]],)
+    return itemgetter(*columns)
+
+
+_UNSEEN = object()  # a cache miss (None is a remembered answer)
+_AREA_FIELDS = ("kelurahan_code", "kelurahan", "kecamatan", "rt_rw", "rt", "rw")
+
+
+class _FastPath:
+    """The rows a city file is made of, judged by the distinct values in them.
+
+    A million-row family list holds a few thousand distinct (kelurahan, RW, RT) cells, a
+    handful of category spellings and a few member counts. Each distinct value is judged
+    once by the full checks and remembered if it is clean; a row whose every cell is
+    remembered clean is counted without building anything. ``contributions`` returns None
+    for any other row, which then goes through the full checks, so a problem is always
+    found and placed by the same code.
+    """
+
+    def __init__(self, mapping: Mapping, iset: IndicatorSet, resolver: _Resolver, sheet: str):
+        columns = mapping.columns
+        self.mapping, self.iset, self.resolver, self.sheet = mapping, iset, resolver, sheet
+        self.household = iset.shape == "household"
+        self.width = max(columns.values()) + 1
+        self.area_cells = _cells_of([columns[n] for n in _AREA_FIELDS if n in columns])
+        self.areas: dict[tuple, tuple[int, str] | None] = {}
+        # With separate RT and RW columns the key is the kelurahan cells plus the two
+        # numbers (``1``, ``01``, ``RT 001`` are one RT), so every RT is judged once.
+        place = [columns[n] for n in ("kelurahan_code", "kelurahan", "kecamatan") if n in columns]
+        self.by_numbers = "rt_rw" not in columns and "rt" in columns and "rw" in columns and place
+        if self.by_numbers:
+            self.place_cells = _cells_of(place)
+            self.rt_column, self.rw_column = columns["rt"], columns["rw"]
+        self.categories: dict[tuple, str | None] = {}
+        self.counts: dict[tuple, int | None] = {}
+        self.family_values: dict[tuple[str, int], tuple[tuple[str, int], ...]] = {}
+        self.household_column = columns.get("household_id")
+        self.category_column = columns.get("category")
+        self.members_column = columns.get("members")
+        self.by_category: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+        for rule in iset.rules:
+            if rule.count is not None:
+                self.by_category[rule.count].append((rule.indicator, False))
+            elif rule.sum and rule.where is not None:
+                self.by_category[rule.where].append((rule.indicator, True))
+        self.rt_columns = [
+            (rule.indicator, columns[rule.indicator])
+            for rule in iset.rules
+            if rule.indicator in columns
+        ]
+
+    def contributions(
+        self, cells: list, first_seen: dict[str, int], number: int
+    ) -> tuple[int, str, list[tuple[str, int]]] | None:
+        """(RT id, kelurahan, [(indicator, value)]) of a clean row, or None."""
+        if len(cells) < self.width:
+            return None
+        if self.by_numbers:
+            numbers = self.resolver.numbers
+            raw = self.place_cells(cells)
+            rt, rw = cells[self.rt_column], cells[self.rw_column]
+            key = (
+                raw,
+                tuple(map(type, raw)),
+                numbers.get((type(rt), rt), _UNSEEN),
+                numbers.get((type(rw), rw), _UNSEEN),
+            )
+            if _UNSEEN in key:  # a spelling not met before: remember its number first
+                self.resolver.number(rt), self.resolver.number(rw)
+                return self.contributions(cells, first_seen, number)
+        else:
+            raw = self.area_cells(cells)
+            key = (raw, tuple(map(type, raw)))
+        area = self.areas.get(key, _UNSEEN)
+        if area is _UNSEEN:
+            area = self.areas[key] = self._judge_area(cells)
+        if area is None:
+            return None
+        rt_id, kelurahan = area
+        if self.household:
+            values = self._family(cells, first_seen, number)
+        else:
+            values = self._rt(cells, rt_id, first_seen, number)
+        return None if values is None else (rt_id, kelurahan, values)
+
+    def _family(self, cells: list, first_seen: dict[str, int], number: int):
+        household = cells[self.household_column]
+        # Digits only: clean_text changes nothing and it cannot be 3.57E+15 written out.
+        if type(household) is not str or not (household.isdigit() and household.isascii()):
+            return None
+        if household in first_seen:
+            return None
+        raw = cells[self.category_column]
+        category = self.categories.get((raw, type(raw)), _UNSEEN)
+        if category is _UNSEEN:
+            category = self._category(raw)
+        if category is None:
+            return None
+        members = 0
+        if self.members_column is not None:
+            raw = cells[self.members_column]
+            members = self.counts.get((raw, type(raw)), _UNSEEN)
+            if members is _UNSEEN:
+                members = self._count(raw)
+            if members is None:
+                return None
+        first_seen[household] = number
+        values = self.family_values.get((category, members))
+        if values is None:
+            values = self.family_values[(category, members)] = tuple(
+                (indicator, members if is_sum else 1)
+                for indicator, is_sum in self.by_category.get(category, ())
+            )
+        return values
+
+    def _rt(self, cells: list, rt_id: int, first_seen: dict[str, int], number: int):
+        if len(self.rt_columns) != len(self.iset.rules) or str(rt_id) in first_seen:
+            return None
+        values = []
+        for indicator, column in self.rt_columns:
+            value = self._count(cells[column])
+            if value is None:
+                return None
+            values.append((indicator, value))
+        if self.iset.checks and _broken_checks(self.iset, dict(values)):
+            return None
+        first_seen[str(rt_id)] = number
+        return values
+
+    def _judge_area(self, cells: list) -> tuple[int, str] | None:
+        row = _Row(cells, 0, self.sheet, self.mapping.columns)
+        kelurahan = self.resolver.kelurahan(row)
+        rt_id = self.resolver.rt(row, kelurahan)
+        if row.problems or rt_id is None or kelurahan is None:
+            return None
+        return rt_id, kelurahan
+
+    def _category(self, raw: object) -> str | None:
+        key = (raw, type(raw))
+        if key not in self.categories:
+            self.categories[key] = self.mapping.values.get(fold_value(raw))
+        return self.categories[key]
+
+    def _count(self, raw: object) -> int | None:
+        """A count that the full checks accept without a word; None for anything else."""
+        key = (raw, type(raw))
+        if key not in self.counts:
+            blank = isinstance(raw, str) and clean_text(raw) in BLANK_AS_ZERO
+            self.counts[key] = None if blank or raw is None else count(raw)
+        return self.counts[key]
 
 
 def _household(
@@ -361,6 +581,15 @@ def _per_rt(
         value = _count_cell(row, rule.indicator)
         if value is not None:
             values[rule.indicator] = value
+    for check in _broken_checks(iset, values):
+        row.fail(
+            "import.more_than_parts",
+            check.at_most,
+            total=sum(values[name] for name in check.sum_of),
+            parts=" + ".join(
+                column_letter(row.columns[name]) for name in check.sum_of if name in row.columns
+            ),
+        )
     if rt_id is not None:
         key = str(rt_id)
         if key in first_seen:
@@ -368,6 +597,17 @@ def _per_rt(
         elif not row.rejected:
             first_seen[key] = row.number
     return values
+
+
+def _broken_checks(iset: IndicatorSet, values: dict[str, int]) -> list:
+    """The set's cross-column rules a row's counts break (SS-10)."""
+    return [
+        check
+        for check in iset.checks
+        if check.at_most in values
+        and all(name in values for name in check.sum_of)
+        and values[check.at_most] > sum(values[name] for name in check.sum_of)
+    ]
 
 
 def _check_totals(

@@ -23,6 +23,14 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A cross-column rule for one row of an RT file: ``at_most`` ≤ the sum of ``sum_of``."""
+
+    at_most: str
+    sum_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IndicatorSet:
     """A kind of department file."""
 
@@ -35,6 +43,7 @@ class IndicatorSet:
     categories: dict[str, tuple[str, ...]]
     rules: tuple[Rule, ...]
     personal: tuple[str, ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -79,5 +88,9 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
             categories={k: tuple(v) for k, v in raw.get("categories", {}).items()},
             rules=rules,
             personal=personal,
+            checks=tuple(
+                Check(at_most=c["at_most"], sum_of=tuple(c["sum_of"]))
+                for c in raw.get("checks", ())
+            ),
         )
     return sets

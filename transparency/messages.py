@@ -3,8 +3,11 @@
 Only views and CLI call this module; the pipeline itself knows codes, not words.
 """
 
-from flask_babel import gettext, lazy_gettext
+from collections.abc import Callable
 
+from flask_babel import force_locale, gettext, lazy_gettext
+
+from transparency import error_report
 from transparency.problems import Problem
 
 FIELDS = {
@@ -22,6 +25,17 @@ FIELDS = {
 }
 
 TEMPLATES = {
+    "import.more_than_parts": lazy_gettext(
+        "This count (%(value)s) is larger than %(total)s, the sum of columns %(parts)s "
+        "that it is part of."
+    ),
+    "import.formula_without_value": lazy_gettext(
+        "The cell holds a formula without a saved result, so its value is unknown. Open the "
+        "file in Excel, let it calculate, save it and send it again, or type the number."
+    ),
+    "import.error_value": lazy_gettext(
+        "The cell holds the error value %(error)s instead of a value."
+    ),
     "file.not_spreadsheet": lazy_gettext(
         "The file is not a spreadsheet. Upload an Excel workbook (.xlsx, .xls) or a CSV file."
     ),
@@ -69,6 +83,17 @@ TEMPLATES = {
     ),
     "file.xml_dtd": lazy_gettext("The workbook contains unsupported XML (a DTD) in %(part)s."),
     "file.too_many_sheets": lazy_gettext("The workbook has too many sheets."),
+    "file.sheet_too_many_rows": lazy_gettext(
+        "Sheet %(sheet)s has %(rows)s rows; the limit is %(limit)s rows. Split the file, "
+        "for example by kecamatan."
+    ),
+    "file.too_many_columns": lazy_gettext(
+        "Sheet %(sheet)s has data as far right as column %(column)s; the limit is "
+        "%(limit)s columns. Delete stray cells outside the table and send the file again."
+    ),
+    "file.cell_too_long": lazy_gettext(
+        "A cell holds more than %(limit)s characters, more than a spreadsheet cell may hold."
+    ),
     "import.bad_period": lazy_gettext('The period "%(value)s" is not a month like 2026-10.'),
     "import.no_header": lazy_gettext("No sheet with a header row was found."),
     "import.missing_column": lazy_gettext(
@@ -217,6 +242,40 @@ REFUSALS = {
     "import.unknown_set": lazy_gettext("There is no indicator set %(code)s."),
 }
 
+VERIFICATION_REFUSALS = {
+    "verification.not_yours": lazy_gettext("Only the ketua RT of this RT can check its figures."),
+    "verification.unknown_figure": lazy_gettext("There is no such figure for this RT."),
+    "verification.stale": lazy_gettext(
+        "The department sent new figures in the meantime. Nothing was saved; look at the new "
+        "figures and check them again."
+    ),
+    "verification.note_required": lazy_gettext(
+        "Write what is wrong, for example: there are 12 poor households in our RT, not 19."
+    ),
+    "verification.note_too_long": lazy_gettext("The note is too long (2,000 characters at most)."),
+    "verification.bad_value": lazy_gettext(
+        "The right figure must be a whole number of zero or more."
+    ),
+    "verification.answered": lazy_gettext(
+        "This figure's dispute has been answered already; it cannot be changed."
+    ),
+    "verification.already_answered": lazy_gettext("This dispute has been answered already."),
+    "verification.reason_required": lazy_gettext("Give the reason for rejecting the dispute."),
+    "verification.bad_form": lazy_gettext("The form was incomplete. Nothing was saved."),
+}
+
+
+VERIFIED_CONFIRM = lazy_gettext("Thank you: the figure is confirmed.")
+VERIFIED_DISPUTE = lazy_gettext(
+    "Your dispute was sent. The department and the lurah will answer it here."
+)
+ANSWERED = lazy_gettext("The answer was saved; the ketua RT sees it on their page.")
+
+
+def verification_refusal(code: str) -> str:
+    """A refused verification step as one sentence in the current locale."""
+    return str(VERIFICATION_REFUSALS.get(code, code))
+
 
 def refusal(error) -> str:
     """An ``ImportRefused`` as one sentence in the current locale."""
@@ -227,3 +286,19 @@ def refusal(error) -> str:
 def field_label(name: str) -> str:
     """A mapped field's name for people (an indicator code stays as it is)."""
     return str(FIELDS.get(name, name))
+
+
+def report_builder(lang: str) -> Callable[[list[list], int, list[Problem]], bytes]:
+    """Make the dry run's report workbook in ``lang`` (run by the import job)."""
+
+    def build(rows: list[list], header_row: int, problems: list[Problem]) -> bytes:
+        with force_locale(lang):
+            return error_report.build_report(
+                rows, header_row, problems, describe, str(REASON), str(ROW)
+            )
+
+    return build
+
+
+REASON = lazy_gettext("REASON")
+ROW = lazy_gettext("ROW")

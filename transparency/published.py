@@ -151,6 +151,22 @@ def list_area_cells(session: Session, area: Area, releases: list[Release]) -> li
     ]
 
 
+def list_area_values(
+    session: Session, publication_ids: list[int], area_ids: list[int]
+) -> dict[tuple[int, int], int | None]:
+    """Published counts of a few areas in given publications: (publication, area) → the
+    count, or None where it is hidden; an area without data in a publication is absent."""
+    if not publication_ids or not area_ids:
+        return {}
+    statement = select(
+        PublishedFigure.publication_id, PublishedFigure.area_id, PublishedFigure.value
+    ).where(
+        PublishedFigure.publication_id.in_(publication_ids),
+        PublishedFigure.area_id.in_(area_ids),
+    )
+    return {(pub, area): value for pub, area, value in session.exec(statement)}
+
+
 def list_cells(
     session: Session, release: Release, *, parent: Area | None = None, level: str | None = None
 ) -> list[Cell]:

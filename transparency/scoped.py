@@ -11,7 +11,16 @@ from sqlalchemy import and_, false, func
 from sqlmodel import Session, select
 
 from transparency.access import Permission, Scope
-from transparency.models import ActiveUpload, Area, Department, Figure, Indicator, Period, User
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AreaLevel,
+    Department,
+    Figure,
+    Indicator,
+    Period,
+    User,
+)
 from transparency.queries import get_area, in_subtree
 
 
@@ -54,46 +63,95 @@ class AreaFigure:
     rts_with_data: int
 
 
-def list_area_figures(session: Session, scope: Scope, area: Area) -> list[AreaFigure]:
-    """Exact figures of the area's subtree, latest active period of each indicator."""
-    latest = (
-        select(ActiveUpload.indicator_id, func.max(Period.starts_on).label("starts_on"))
-        .join(Period, Period.id == ActiveUpload.period_id)
-        .group_by(ActiveUpload.indicator_id)
-        .subquery()
+def latest_cells(session: Session) -> dict[int, tuple[Period, int]]:
+    """Per indicator, its latest period in force and the upload in force for it (plain
+    rows of the small ``active_upload`` and ``period`` tables)."""
+    periods = {p.id: p for p in session.exec(select(Period))}
+    pointers = session.exec(
+        select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id)
     )
+    latest: dict[int, tuple[Period, int]] = {}
+    for indicator_id, period_id, upload_id in pointers:
+        period = periods[period_id]
+        if indicator_id not in latest or period.starts_on > latest[indicator_id][0].starts_on:
+            latest[indicator_id] = (period, upload_id)
+    return latest
+
+
+# Up to this many RTs, figures are looked up RT by RT through the unique (upload,
+# indicator, area) index; above it (a kecamatan, the city) they are read key by key.
+RT_LOOKUP_LIMIT = 2000
+
+
+def list_figure_rows(
+    session: Session, scope: Scope, area: Area, keys: list[tuple[int, int]]
+) -> list[tuple[int, int, str, int]]:
+    """``(indicator id, upload id, RT path, value)`` of the RTs in the area's subtree for
+    the (indicator, upload) keys asked for (an upload is one period), narrowed to the scope."""
+    condition = scope_predicate(scope, Area.path, Indicator.department_id)
+    return _figure_rows(session, area, keys, condition)
+
+
+def _figure_rows(session: Session, area: Area, keys, condition) -> list[tuple[int, int, str, int]]:
+    if not keys:
+        return []
+    columns = (Figure.indicator_id, Figure.upload_id, Area.path, Figure.value)
+    statement = _figure_statement(session, area, keys, condition, columns)
+    wanted = set(keys)
+    return [tuple(row) for row in session.exec(statement) if (row[0], row[1]) in wanted]
+
+
+def _figure_statement(session: Session, area: Area, keys, condition, columns):
+    """Figures of (indicator, upload) keys in the area's subtree. A small subtree is looked
+    up RT by RT through the unique (upload, indicator, area) index; a large one is read
+    key by key, its path test written so that no index on the path is used for it."""
     statement = (
-        select(
-            Indicator, Department.name, Period.code, func.sum(Figure.value), func.count(Figure.id)
-        )
-        .join(
-            ActiveUpload,
-            and_(
-                ActiveUpload.upload_id == Figure.upload_id,
-                ActiveUpload.indicator_id == Figure.indicator_id,
-                ActiveUpload.period_id == Figure.period_id,
-            ),
-        )
-        .join(Indicator, Indicator.id == Figure.indicator_id)
-        .join(Department, Department.id == Indicator.department_id)
-        .join(Period, Period.id == Figure.period_id)
-        .join(
-            latest,
-            and_(
-                latest.c.indicator_id == Figure.indicator_id, latest.c.starts_on == Period.starts_on
-            ),
-        )
+        select(*columns)
         .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
         .where(
-            in_subtree(Area.path, area.path),
-            scope_predicate(scope, Area.path, Indicator.department_id),
+            Figure.upload_id.in_(sorted({upload for _, upload in keys})),
+            Figure.indicator_id.in_(sorted({indicator for indicator, _ in keys})),
+            condition,
         )
-        .group_by(Indicator.id, Department.name, Period.code)
+    )
+    rts = session.exec(
+        select(Area.id)
+        .where(Area.level == AreaLevel.RT, in_subtree(Area.path, area.path))
+        .limit(RT_LOOKUP_LIMIT + 1)
+    ).all()
+    if len(rts) <= RT_LOOKUP_LIMIT:
+        return statement.where(Figure.area_id.in_(rts))
+    if area.parent_id is None:
+        return statement  # the whole city
+    low = area.path + "."
+    return statement.where(func.substr(Area.path, 1, len(low)) == low)
+
+
+def list_area_figures(session: Session, scope: Scope, area: Area) -> list[AreaFigure]:
+    """Exact figures of the area's subtree, latest active period of each indicator.
+
+    The figures are fetched by their (indicator, upload) keys, so that the ``figure``
+    indexes find them without reading older periods or versions.
+    """
+    latest = latest_cells(session)
+    keys = [(indicator_id, upload) for indicator_id, (_, upload) in latest.items()]
+    sums: dict[int, list[int]] = {}
+    for indicator_id, _upload, _path, value in list_figure_rows(session, scope, area, keys):
+        total = sums.setdefault(indicator_id, [0, 0])
+        total[0] += value
+        total[1] += 1
+    if not sums:
+        return []
+    indicators = session.exec(
+        select(Indicator, Department.name)
+        .join(Department, Department.id == Indicator.department_id)
+        .where(Indicator.id.in_(list(sums)))
         .order_by(Indicator.position)
     )
     return [
-        AreaFigure(ind, dept, period, int(total), count)
-        for ind, dept, period, total, count in session.exec(statement)
+        AreaFigure(ind, dept, latest[ind.id][0].code, sums[ind.id][0], sums[ind.id][1])
+        for ind, dept in indicators
     ]
 
 

@@ -17,7 +17,7 @@ from sqlmodel import select
 from transparency.access import PUBLIC_SCOPE, Permission, Scope, build_scope, policy_of
 from transparency.db import get_session
 from transparency.extensions import csrf, limiter, login_manager
-from transparency.models import Area, User
+from transparency.models import Area, Department, User
 from transparency.services import audit
 
 ALWAYS_ALLOWED_WHEN_PASSWORD_MUST_CHANGE = {"auth.change_password", "auth.logout", "static"}
@@ -90,7 +90,17 @@ def account_links() -> dict[str, bool]:
         "audit": scope.can(Permission.AUDIT_READ),
         "uploads": scope.can(Permission.UPLOADS_CREATE),
         "publications": scope.can(Permission.PUBLICATIONS_MANAGE),
+        "disputes": scope.can(Permission.FIGURES_READ_EXACT),
+        "department": _department_code(scope.department_id),
     }
+
+
+def _department_code(department_id: int | None) -> str | None:
+    """The code of the operator's department, for its page in the navigation."""
+    if department_id is None:
+        return None
+    department = get_session().get(Department, department_id)
+    return department.code if department else None
 
 
 def load_user(user_id: str) -> SignedIn | None:

@@ -5,8 +5,10 @@ Pure: bytes in, ``Sheet`` values out. Rows keep their Excel numbering: row index
 """
 
 import csv
+import html
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
@@ -33,22 +35,53 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
     checks of ``containers.inspect`` (bombs, macros, DTDs …) have passed."""
     container = inspect(data, filename, limits)
     if container.kind in ("xlsx", "xls"):
-        return _read_workbook(data)
-    return [Sheet(name=filename, visible=True, rows=_read_csv(data, filename))]
+        return _read_workbook(data, limits)
+    rows = _read_csv(data, filename, limits)
+    _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
+    return [Sheet(name=filename, visible=True, rows=rows)]
 
 
-def _read_workbook(data: bytes) -> list[Sheet]:
-    """Read a workbook through calamine; any failure is a clear 'unreadable' problem."""
+def _check_extent(sheet: str, height: int, width: int, limits: Limits) -> None:
+    """Refuse a sheet that reaches past the row or column limit, naming the far edge."""
+    if height > limits.max_rows:
+        raise UnreadableFile(
+            Problem(
+                "file.sheet_too_many_rows",
+                sheet=sheet,
+                params={"sheet": sheet, "rows": height, "limit": limits.max_rows},
+            )
+        )
+    if width > limits.max_columns:
+        raise UnreadableFile(
+            Problem(
+                "file.too_many_columns",
+                sheet=sheet,
+                params={
+                    "sheet": sheet,
+                    "column": column_letter(width - 1),
+                    "limit": limits.max_columns,
+                },
+            )
+        )
+
+
+def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
+    """Read a workbook through calamine; any failure is a clear 'unreadable' problem.
+    Each sheet's extent is checked before its rows are built (a stray cell at XFD1 would
+    otherwise make every row 16,384 cells long)."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [
-            Sheet(
-                name=meta.name,
-                visible=meta.visible == SheetVisibleEnum.Visible,
-                rows=workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False),
-            )
-            for meta in workbook.sheets_metadata
-        ]
+        sheets = []
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            _check_extent(meta.name, sheet.total_height + 1, sheet.total_width + 1, limits)
+            rows = sheet.to_python(skip_empty_area=False)
+            del sheet
+            visible = meta.visible == SheetVisibleEnum.Visible
+            sheets.append(Sheet(name=meta.name, visible=visible, rows=rows))
+        return sheets
+    except UnreadableFile:
+        raise
     except BaseException as exc:
         if not _is_reader_failure(exc):
             raise  # out of memory or time, interrupts: the caller decides
@@ -63,8 +96,9 @@ def _is_reader_failure(exc: BaseException) -> bool:
     )
 
 
-def _read_csv(data: bytes, filename: str) -> list[list]:
-    """Decode CSV text (UTF-8, else Windows-1252) and split it on its delimiter."""
+def _read_csv(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[list]:
+    """Decode CSV text (UTF-8, else Windows-1252) and split it on its delimiter; a field
+    longer than a spreadsheet cell may be is refused."""
     if b"\x00" in data[:4096]:
         raise UnreadableFile(Problem("file.not_spreadsheet", params={"filename": filename}))
     try:
@@ -73,7 +107,17 @@ def _read_csv(data: bytes, filename: str) -> list[list]:
         text = data.decode("cp1252", errors="replace")
     sample = text[:8192]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    csv.field_size_limit(limits.max_cell_chars)
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise UnreadableFile(
+                Problem("file.unreadable", params={"detail": str(exc)[:200]})
+            ) from exc
+        raise UnreadableFile(
+            Problem("file.cell_too_long", params={"limit": limits.max_cell_chars})
+        ) from exc
 
 
 def visible_sheets(sheets: list[Sheet]) -> list[Sheet]:
@@ -122,12 +166,25 @@ def best_header(
     return best
 
 
+def first_filled(cells: list) -> object:
+    """The first cell of a row that is not blank, or None for a blank row."""
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if type(cell) is str and (cell.isspace() or not cell.isascii()) and is_blank(cell):
+            continue
+        return cell
+    return None
+
+
 def is_total_row(cells: list) -> bool:
     """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
-    for cell in cells:
-        if not is_blank(cell):
-            return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
-    return False
+    return says_total(first_filled(cells))
+
+
+def says_total(cell: object) -> bool:
+    """True for a cell reading JUMLAH/TOTAL (the first filled cell of a totals row)."""
+    return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
 
 
 def column_letter(index: int) -> str:
@@ -138,3 +195,76 @@ def column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
+
+
+# --- cells calamine reads as empty: formulas without a cached value, error values -------
+
+_CELL = re.compile(rb"<(?:[\w.-]{1,32}:)?c\b([^>]*?)(/>|>(.*?)</(?:[\w.-]{1,32}:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_FORMULA = re.compile(rb"<(?:[\w.-]{1,32}:)?f[\s/>]")
+_VALUE = re.compile(rb"<(?:[\w.-]{1,32}:)?v>([^<]+)</")
+_SHEET_ENTRY = re.compile(r"<(?:[\w.-]{1,32}:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
+
+
+def special_cells(data: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet that calamine reads as empty but are not: a formula without
+    a cached value (``"formula"``) and an error value (``"#N/A"``, ``"#REF!"`` …), by
+    (Excel row, zero-based column). Read only when a row has an empty cell where a value
+    is needed, so a clean file never pays for it. The package passed ``containers``."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        part = _sheet_part(archive, sheet_name)
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return {}
+    if part is None:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1024 * 1024):
+            window = tail + chunk
+            end = 0
+            for match in _CELL.finditer(window):
+                end = match.end()
+                attributes, body = match.group(1), match.group(3) or b""
+                kind = None
+                if _ERROR_TYPE.search(attributes):
+                    value = _VALUE.search(body)
+                    kind = value.group(1).decode("utf-8", "replace")[:20] if value else "#ERROR"
+                elif _FORMULA.search(body) and not _VALUE.search(body):
+                    kind = "formula"
+                if kind:
+                    ref = _REF.search(attributes)
+                    if ref:
+                        found[(int(ref.group(2)), _column_index(ref.group(1).decode()))] = kind
+            tail = window[end:][-256 * 1024 :]
+    return found
+
+
+def _column_index(letters: str) -> int:
+    """Zero-based index of an Excel column (A → 0, AA → 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The part name of the named sheet, through workbook.xml and its relationships."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    rel_id = None
+    for tag in _SHEET_ENTRY.findall(workbook):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        if html.unescape(attributes.get("name", "")) == sheet_name:
+            rel_id = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+    if rel_id is None:
+        return None
+    for tag in re.findall(r"<(?:[\w.-]{1,32}:)?Relationship\b[^>]*>", rels):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        if attributes.get("Id") == rel_id:
+            target = attributes.get("Target", "").lstrip("/")
+            return target if target.startswith("xl/") else f"xl/{target}"
+    return None

@@ -1,9 +1,11 @@
 """The child process of an import job: ``python -m transparency.worker UPLOAD_ID``.
 
-It runs one dry run under an address-space limit and a wall-clock alarm, so that a
-hostile or huge file ends as a clear "failed" and never takes an app server down.
+It runs one job (reading the file to suggest a mapping, or the dry run) under an
+address-space limit and a wall-clock alarm, so that a hostile or huge file ends as a clear
+"failed" and never takes an app server down: the app servers never parse a file.
 """
 
+import os
 import resource
 import signal
 import sys
@@ -23,7 +25,7 @@ def _address_space() -> int:
     return 0
 
 
-def _limit(memory_mb: int, seconds: int) -> None:
+def _limit(memory_mb: int, seconds: float) -> None:
     """Cap this process's memory and time."""
     size = _address_space() + memory_mb * 1024 * 1024  # on top of what is mapped already
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -32,28 +34,68 @@ def _limit(memory_mb: int, seconds: int) -> None:
         raise _OutOfTime
 
     signal.signal(signal.SIGALRM, out_of_time)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)  # fractions of a second allowed
 
 
 def main(argv: list[str]) -> int:
-    """Run the dry run of one upload and record its outcome."""
+    """Run the job in a forked child and watch it: a child that dies without recording
+    an outcome (a reader aborting when the memory limit refuses an allocation, a crash)
+    leaves a clear "failed" at once instead of waiting for the stalled-job sweep."""
+    upload_id = int(argv[1])
+    child = os.fork()
+    if child == 0:  # the job itself, under the limits
+        code = 1
+        try:
+            code = run_job(upload_id)
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(child, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) in (0, 1):
+        return os.WEXITSTATUS(status)
+    _record_death(upload_id, status)
+    return 1
+
+
+def _record_death(upload_id: int, status: int) -> None:
+    """Mark a job whose process died as failed, unless it got as far as an outcome."""
+    from transparency import create_app
+    from transparency.db import get_session
+    from transparency.models import Upload, UploadStatus
+    from transparency.services import import_jobs
+
+    memory = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV)
+    app = create_app()
+    with app.app_context():
+        session = get_session()
+        upload = session.get(Upload, upload_id)
+        if upload is not None and upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+            import_jobs.mark_failed(
+                session, upload, "import.too_big" if memory else "import.crashed"
+            )
+            session.commit()
+
+
+def run_job(upload_id: int) -> int:
+    """Run one job of one upload and record its outcome: 0 done, 1 failed (recorded)."""
     from transparency import create_app
     from transparency.db import get_engine, get_session
     from transparency.indicator_sets import load_indicator_sets
+    from transparency.messages import report_builder
     from transparency.models import Upload
     from transparency.services import import_jobs
 
-    upload_id = int(argv[1])
     app = create_app()
     config = app.config
     with app.app_context():
         session, engine = get_session(), get_engine()
-        iset = load_indicator_sets(Path(config["INDICATOR_SETS"]))[
-            session.get(Upload, upload_id).indicator_set
-        ]
+        upload = session.get(Upload, upload_id)
+        iset = load_indicator_sets(Path(config["INDICATOR_SETS"]))[upload.indicator_set]
+        summary = upload.summary or {}
+        job = import_jobs.JOBS[summary.get("job", "dry_run")]
+        build_report = report_builder(summary.get("lang", config["BABEL_DEFAULT_LOCALE"]))
         _limit(config["IMPORT_MEMORY_MB"], config["IMPORT_SECONDS"])
         try:
-            import_jobs.dry_run_upload(
+            job(
                 session,
                 engine,
                 upload_id,
@@ -61,15 +103,17 @@ def main(argv: list[str]) -> int:
                 datetime.now(UTC),
                 timedelta(hours=config["IMPORT_TTL_HOURS"]),
                 before_writing=session.rollback,
+                build_report=build_report,
             )
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.commit()
             return 0
         except (MemoryError, _OutOfTime) as exc:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.rollback()
             code = "import.too_slow" if isinstance(exc, _OutOfTime) else "import.too_big"
         except Exception:  # a bug: the operator still gets a clear "failed", the log the rest
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             session.rollback()
             app.logger.exception("import job %s crashed", upload_id)
             code = "import.crashed"

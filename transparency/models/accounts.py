@@ -45,7 +45,8 @@ class User(SQLModel, table=True):
     activation_expires_at: datetime | None = timestamp_field(nullable=True)
     active: bool = True
     session_version: int = 0
-    locale: str = Field(default="id", max_length=8)
+    # The language the person chose (None: not chosen; the request or the default decides).
+    locale: str | None = Field(default=None, max_length=8)
     is_demo: bool = False
     created_at: datetime = timestamp_field()
     last_login_at: datetime | None = timestamp_field(nullable=True)

@@ -78,6 +78,9 @@ class UploadFile(SQLModel, table=True):
 
     upload_id: int = Field(foreign_key="upload.id", primary_key=True)
     content: bytes = Field(sa_type=LargeBinary)
+    # The dry run's report workbook (the operator's rows with reasons), built by the job
+    # in its child process; it holds personal data, so it lives and dies with the file.
+    report: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
     expires_at: datetime = timestamp_field()
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from transparency.models.base import enum_column, timestamp_field
@@ -29,6 +29,14 @@ class Verification(SQLModel, table=True):
         CheckConstraint(
             "status <> 'disputed' OR length(note) > 0", name="ck_verification_dispute_note"
         ),
+        CheckConstraint(
+            "status NOT IN ('accepted', 'rejected') OR answered_at IS NOT NULL",
+            name="ck_verification_answered",
+        ),
+        CheckConstraint(
+            "status <> 'rejected' OR length(answer) > 0", name="ck_verification_reason"
+        ),
+        Index("ix_verification_status_indicator", "status", "indicator_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

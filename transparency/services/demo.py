@@ -27,9 +27,12 @@ from transparency.models import (
     UploadIndicator,
     UploadStatus,
     User,
+    Verification,
+    VerificationStatus,
 )
+from transparency.models.base import utcnow
 from transparency.passwords import hash_password
-from transparency.services import catalog, publishing, wilayah
+from transparency.services import catalog, coverage, publishing, wilayah
 from transparency.services.register import RegisterReport, import_register
 
 DEMO_MONTHS = 12
@@ -118,6 +121,7 @@ def seed_demo(
     periods = catalog.ensure_months(session, *LAST_MONTH, DEMO_MONTHS)
     seed_figures(session, periods, users)
     publish_demo(session, periods[:-PUBLISH_LAG_MONTHS], users["walidata"])
+    seed_verifications(session, periods[-1], users)
     return report
 
 
@@ -183,6 +187,7 @@ def seed_figures(session: Session, periods: list[Period], users: dict[str, User]
                     )
                 )
                 written += len(rts)
+            coverage.record_coverage(session, upload)
     session.flush()
     return written
 
@@ -238,3 +243,66 @@ def publish_demo(session: Session, periods: list[Period], walidata: User) -> int
             )
             count += 1
     return count
+
+
+# RW 001 of Wonorejo (Rungkut) in the latest month: (RT, indicator) → (status, note, claim,
+# answer). RT 001 (the demo ketua RT) has confirmed two figures and left the rest to check.
+DEMO_VERIFICATIONS = {
+    ("001", "kk_total"): (VerificationStatus.CONFIRMED, "", None, ""),
+    ("001", "jiwa_total"): (VerificationStatus.CONFIRMED, "", None, ""),
+    ("002", "kk_total"): (VerificationStatus.CONFIRMED, "", None, ""),
+    ("002", "kk_gamis"): (
+        VerificationStatus.DISPUTED,
+        "Di RT kami ada 12 KK miskin, bukan sebanyak ini: dua keluarga sudah pindah.",
+        12,
+        "",
+    ),
+    ("003", "kk_total"): (VerificationStatus.CONFIRMED, "", None, ""),
+    ("003", "anak_sd"): (
+        VerificationStatus.REJECTED,
+        "Anak SD di RT kami lebih sedikit.",
+        None,
+        "Angka sesuai data Dapodik per 31 Oktober; silakan cek ulang bersama RW.",
+    ),
+    ("004", "lansia"): (VerificationStatus.DISPUTED, "Dua lansia sudah meninggal.", None, ""),
+}
+DEMO_RW = "35.78.03.1005.001"
+
+
+def seed_verifications(session: Session, period: Period, users: dict[str, User]) -> int:
+    """A few confirmations and disputes in RW 001 Wonorejo, so that pages show states."""
+    rts = {
+        area.code.rsplit(".", 1)[1]: area
+        for area in session.exec(select(Area).where(Area.path.startswith(DEMO_RW + ".")))
+    }
+    indicators = {i.code: i for i in session.exec(select(Indicator))}
+    pointers = {
+        p.indicator_id: p.upload_id
+        for p in session.exec(select(ActiveUpload).where(ActiveUpload.period_id == period.id))
+    }
+    head = users["rt001.rw001.wonorejo"]
+    answered_by = users["dispendik"]
+    added = 0
+    for (rt, code), (status, note, claim, answer) in DEMO_VERIFICATIONS.items():
+        if rt not in rts or code not in indicators:
+            continue
+        indicator = indicators[code]
+        answered = status in (VerificationStatus.ACCEPTED, VerificationStatus.REJECTED)
+        session.add(
+            Verification(
+                area_id=rts[rt].id,
+                indicator_id=indicator.id,
+                period_id=period.id,
+                upload_id=pointers[indicator.id],
+                status=status,
+                note=note,
+                claimed_value=claim,
+                created_by_id=head.id,
+                answer=answer,
+                answered_by_id=answered_by.id if answered else None,
+                answered_at=utcnow() if answered else None,
+            )
+        )
+        added += 1
+    session.flush()
+    return added

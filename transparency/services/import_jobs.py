@@ -13,11 +13,17 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from transparency.importing import Mapping
+from transparency.codes import clean_text
+from transparency.importing import Mapping, category_values, suggest_mapping
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import Upload, UploadStatus, User
+from transparency.problems import Problem, UnreadableFile
 from transparency.services import audit
-from transparency.services.imports import file_of, preview_import, stage_import
+from transparency.services.imports import file_of, keep_report, preview_import, stage_import
+from transparency.spreadsheets import read_sheets
+
+# Rows, the Excel number of the header row, the problems → the report workbook's bytes.
+ReportBuilder = Callable[[list[list], int, list[Problem]], bytes]
 
 
 def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 0) -> None:
@@ -48,6 +54,61 @@ def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 
         write(target.connection())
 
 
+HEADER_CELLS = 200  # columns of the header row kept for the mapping page
+HEADER_CELL_CHARS = 200
+
+
+def suggest_upload(
+    session: Session,
+    progress_to: Engine | Session,
+    upload_id: int,
+    iset: IndicatorSet,
+    now: datetime,
+    ttl: timedelta,
+    before_writing: Callable[[], None] = lambda: None,
+    build_report: ReportBuilder | None = None,
+) -> Upload:
+    """Read a received upload and suggest how to read it (sheet, header, columns,
+    category values), for the operator to confirm; the web process never parses a file.
+
+    The suggestion is kept in the upload's summary and the upload waits (``queued``). A
+    file that cannot be read, or has no usable header, goes straight on to the dry run,
+    which ends it as ``failed`` with the reasons.
+    """
+    upload = session.get(Upload, upload_id)
+    content = file_of(session, upload)
+    if content is None:
+        return mark_failed(session, upload, "import.file_gone")
+    heartbeat(progress_to, upload_id, "reading")
+    try:
+        sheets = read_sheets(content, upload.file_name)
+    except UnreadableFile:
+        sheets = []
+    mapping, problems = suggest_mapping(sheets, iset) if sheets else (None, [])
+    sheet = next((s for s in sheets if mapping and s.name == mapping.sheet), None)
+    if mapping is None or sheet is None:
+        del sheets
+        return dry_run_upload(
+            session, progress_to, upload_id, iset, now, ttl, before_writing, build_report
+        )
+    header = [
+        clean_text(cell)[:HEADER_CELL_CHARS]
+        for cell in sheet.rows[mapping.header_row - 1][:HEADER_CELLS]
+    ]
+    values = category_values(sheet, mapping) if iset.shape == "household" else []
+    before_writing()
+    upload = session.get(Upload, upload_id)
+    session.refresh(upload)
+    upload.status = UploadStatus.QUEUED
+    upload.summary = {
+        **(upload.summary or {}),
+        "phase": "mapping",
+        "suggestion": {"mapping": mapping.to_json(), "header": header, "values": values},
+    }
+    session.add(upload)
+    return upload
+
+
 def dry_run_upload(
     session: Session,
     progress_to: Engine | Session,
@@ -56,13 +117,16 @@ def dry_run_upload(
     now: datetime,
     ttl: timedelta,
     before_writing: Callable[[], None] = lambda: None,
+    build_report: ReportBuilder | None = None,
 ) -> Upload:
     """Read, check and plan a received upload; leave it ready, noop or failed.
 
     ``progress_to`` is where the heartbeat goes: the engine in a child process, the
     session itself when the job runs in the caller's transaction. ``before_writing`` lets
     a child process end its long read transaction before it writes (SQLite refuses a
-    write from a snapshot older than the heartbeats).
+    write from a snapshot older than the heartbeats). ``build_report`` makes the report
+    workbook from the rows read (here, in the job, so the web process never reads the
+    file); it is kept beside the file until commit or cancel.
     """
     engine = progress_to
     upload = session.get(Upload, upload_id)
@@ -88,7 +152,16 @@ def dry_run_upload(
     staged = stage_import(session, report, actor, now, ttl, upload=upload)
     staged.summary = {**staged.summary, "period": period}
     session.add(staged)
+    if build_report is not None and report.rows is not None and report.all_problems:
+        keep_report(
+            session,
+            upload_id,
+            build_report(report.rows, report.mapping.header_row, report.all_problems),
+        )
     return staged
+
+
+JOBS = {"suggest": suggest_upload, "dry_run": dry_run_upload}  # by the upload's summary "job"
 
 
 def mark_failed(session: Session, upload: Upload, code: str) -> Upload:

@@ -5,6 +5,7 @@ the indicators' active version at it, in the caller's one transaction. The file 
 is never stored: only its name, size and sha256.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from transparency import importing
+from transparency.containers import clean_filename
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import (
     ActiveUpload,
@@ -32,9 +34,9 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem, UnreadableFile
-from transparency.services import audit
+from transparency.services import audit, coverage, verification
 from transparency.services.catalog import month_period
-from transparency.spreadsheets import read_sheets
+from transparency.spreadsheets import read_sheets, special_cells
 
 
 @dataclass
@@ -51,6 +53,7 @@ class ImportReport:
     plan: importing.Plan | None = None
     problems: list[Problem] = field(default_factory=list)  # file-level
     rt_codes: dict[int, str] = field(default_factory=dict)
+    rows: list[list] | None = None  # the sheet read, in memory only (for the report workbook)
 
     @property
     def all_problems(self) -> list[Problem]:
@@ -144,8 +147,12 @@ def preview_import(
             report.problems.append(Problem("import.mapping_sheet_missing"))
         return report
     report.mapping = mapping
+    report.rows = sheet.rows
     index = area_index(session)
-    report.outcome = importing.run(sheet, mapping, iset, index, progress)
+    special = None
+    if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
+        special = functools.partial(special_cells, data, sheet.name)
+    report.outcome = importing.run(sheet, mapping, iset, index, progress, special)
     report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
     return report
@@ -272,7 +279,7 @@ def stage_import(
     fields = dict(
         department_id=department.id,
         period_id=period.id if period else _any_period(session),
-        file_name=report.filename[:255],
+        file_name=clean_filename(report.filename),
         sha256=report.sha256,
         size_bytes=report.size,
         shape=iset.shape,
@@ -347,7 +354,7 @@ def start_upload(
     upload = Upload(
         department_id=department.id,
         period_id=period_row.id if period_row else _any_period(session),
-        file_name=filename[:255],
+        file_name=clean_filename(filename),
         sha256=hashlib.sha256(content).hexdigest(),
         size_bytes=len(content),
         shape=iset.shape,
@@ -376,6 +383,20 @@ def file_of(session: Session, upload: Upload) -> bytes | None:
     return stored.content if stored else None
 
 
+def report_of(session: Session, upload: Upload) -> bytes | None:
+    """The dry run's report workbook while the file is kept, else None."""
+    stored = session.get(UploadFile, upload.id)
+    return stored.report if stored else None
+
+
+def keep_report(session: Session, upload_id: int, body: bytes) -> None:
+    """Keep the report workbook beside the file (deleted with it at commit or cancel)."""
+    stored = session.get(UploadFile, upload_id)
+    if stored is not None:
+        stored.report = body
+        session.add(stored)
+
+
 def _any_period(session: Session) -> int:
     """A failed upload with an unusable period still needs a period row to point at."""
     return session.exec(select(Period.id).order_by(Period.starts_on.desc())).first()
@@ -389,12 +410,20 @@ def _indicators(session: Session, iset: IndicatorSet) -> dict[str, Indicator]:
 def _active(
     session, indicators: dict[str, Indicator], period: Period, lock: bool = False
 ) -> dict[str, ActiveUpload]:
-    """The version in force per indicator code (locked for update during a commit)."""
+    """The version in force per indicator code (locked for update during a commit).
+
+    With ``lock`` the period's row is locked first: the first commit of a period has no
+    ``active_upload`` row to lock, and two such commits would both pass the stale check
+    and the loser would fail on the primary key (battery IM-04). ``FOR NO KEY UPDATE``
+    still lets figures reference the period. SQLite ignores both; it has one writer."""
     by_id = {i.id: code for code, i in indicators.items()}
     statement = select(ActiveUpload).where(
         ActiveUpload.period_id == period.id, ActiveUpload.indicator_id.in_(list(by_id))
     )
     if lock:
+        session.exec(
+            select(Period.id).where(Period.id == period.id).with_for_update(key_share=True)
+        ).one()
         statement = statement.with_for_update()
     return {by_id[a.indicator_id]: a for a in session.exec(statement)}
 
@@ -440,7 +469,10 @@ def commit_upload(
         ),
         {"period": period.id, "upload": upload.id},
     )
+    previous = {a.indicator_id: a.upload_id for a in active.values()}
     _point_at(session, upload, period, iset_indicators.values(), active, actor, now)
+    verification.carry_forward(session, upload.id, previous, actor)
+    coverage.record_coverage(session, upload)
     _discard(session, upload.id)
     audit.record(
         session,
@@ -521,7 +553,9 @@ def restore_upload(session: Session, upload_id: int, actor: User, now: datetime)
     indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
     active = _active(session, indicators, period, lock=True)
+    previous = {a.indicator_id: a.upload_id for a in active.values()}
     _point_at(session, upload, period, indicators.values(), active, actor, now)
+    verification.carry_forward(session, upload.id, previous, actor)
     audit.record(
         session,
         "upload.restore",

@@ -2,6 +2,7 @@
 
 import time
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -20,7 +21,13 @@ from transparency import messages
 from transparency.access import public, signed_in
 from transparency.db import get_session
 from transparency.extensions import limiter
-from transparency.forms import ActivateForm, ChangePasswordForm, LoginForm, LogoutForm
+from transparency.forms import (
+    ActivateForm,
+    ChangePasswordForm,
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+)
 from transparency.redirects import safe_next
 from transparency.security import SignedIn, current_account, remote_addr
 from transparency.services import accounts, audit
@@ -123,6 +130,35 @@ def logout():
         logout_user()
         session.clear()
     return redirect(url_for("public.home"))
+
+
+@bp.post("/akun/bahasa")
+@signed_in
+def set_language():
+    """Remember the chosen language on the account (and in the cookie), then go back."""
+    form = LanguageForm()
+    referrer = urlsplit(request.referrer or "")
+    query = urlencode([(k, v) for k, v in parse_qsl(referrer.query) if k != "lang"])
+    back = referrer.path + (f"?{query}" if query else "")
+    target = safe_next(form.next.data) or safe_next(back) or url_for("public.home")
+    if form.validate_on_submit():
+        db = get_session()
+        user = current_account()
+        user.locale = form.lang.data
+        db.add(user)
+        audit.record(db, "account.language", actor=user, language=form.lang.data)
+        db.commit()
+        response = redirect(target)
+        response.set_cookie(
+            "lang",
+            form.lang.data,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+        return response
+    return redirect(target)
 
 
 @bp.route("/akun/kata-sandi", methods=["GET", "POST"])

@@ -4,12 +4,16 @@ Every read goes through ``scoped``; an area outside the scope answers 404 exactl
 like an area that does not exist, and the attempt is audited.
 """
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_locale
+from markupsafe import Markup
 
-from transparency import exporting, queries, scoped
+from transparency import charts, dashboards, exporting, queries, scoped
 from transparency.access import Permission, requires
+from transparency.areas import CHILD_LEVEL
 from transparency.db import get_session
+from transparency.forms import AnswerForm, VerifyForm
+from transparency.models import AreaLevel
 from transparency.security import current_scope, deny
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
@@ -25,6 +29,19 @@ EXPORT_HEADER = [
 ]
 
 
+@bp.app_template_filter("trend_svg")
+def trend_svg(points, title: str) -> Markup:
+    """A trend chart as inline SVG."""
+    return Markup(charts.trend_svg(points, title, number=format_decimal))
+
+
+@bp.app_template_filter("bars_svg")
+def bars_svg(rows, title: str) -> Markup:
+    """Child areas' figures as horizontal bars (inline SVG)."""
+    bars = [charts.Point(row.area.name, row.value) for row in rows]
+    return Markup(charts.bars_svg(bars, title, number=format_decimal))
+
+
 @bp.get("/")
 @requires(Permission.FIGURES_READ_EXACT)
 def home():
@@ -33,7 +50,7 @@ def home():
 
 
 def _load(code: str):
-    """The area (in scope) and its exact figures; 404 and an audit event otherwise."""
+    """The area (in scope); 404 and an audit event otherwise."""
     db = get_session()
     scope = current_scope()
     try:
@@ -41,7 +58,7 @@ def _load(code: str):
     except scoped.OutOfScope:
         deny("area out of scope or unknown", status=404, area=code)
     g.exact_figures = True
-    return db, scope, area, scoped.list_area_figures(db, scope, area)
+    return db, scope, area
 
 
 def _name(indicator) -> str:
@@ -52,17 +69,51 @@ def _name(indicator) -> str:
 @bp.get("/wilayah/<code>/cetak", endpoint="area_print", defaults={"printing": True})
 @requires(Permission.FIGURES_READ_EXACT)
 def area(code: str, printing: bool = False):
-    """An area's exact figures, its place in the tree and its children in scope."""
-    db, scope, found, figures = _load(code)
+    """An RT: the ketua RT's home. Above: the area with its children, in scope."""
+    db, scope, found = _load(code)
+    is_rt = found.level == AreaLevel.RT  # the RT home reads its own figures
+    figures = [] if is_rt else scoped.list_area_figures(db, scope, found)
+    common = {
+        "area": found,
+        "figures": figures,
+        "printing": printing,
+        "name": _name,
+        "ancestors": [a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
+        "totals": queries.get_totals(db, found),
+    }
+    if is_rt:
+        return render_template(
+            "dashboard/rt.html",
+            rt_figures=dashboards.list_rt_figures(db, scope, found),
+            may_verify=scope.may_verify(found.path),
+            form=VerifyForm(),
+            disputes=dashboards.list_disputes(db, scope, found),
+            **common,
+        )
+    return _official(db, scope, found, common)
+
+
+def _official(db, scope, found, common):
+    """The official's page: one indicator across the children, sortable, with progress."""
+    indicators = dashboards.list_visible_indicators(db, scope)
+    chosen = next((i for i in indicators if i.code == request.args.get("indikator")), None)
+    chosen = chosen or next((i for i in indicators if i.per_household), None)
+    chosen = chosen or (indicators[0] if indicators else None)
+    key, descending = request.args.get("urut", "name"), request.args.get("arah") == "turun"
+    children = queries.list_children(db, found)
+    detail = chosen and dashboards.area_indicator(db, scope, found, chosen, children)
     return render_template(
         "dashboard/area.html",
-        area=found,
-        figures=figures,
-        printing=printing,
-        name=_name,
-        ancestors=[a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
-        children=scoped.list_scoped_children(db, scope, found),
-        totals=queries.get_totals(db, found),
+        indicators=indicators,
+        detail=detail,
+        rows=dashboards.sort_children(detail.children, key, descending) if detail else [],
+        sort_key=key,
+        descending=descending,
+        child_level=CHILD_LEVEL[found.level],
+        disputes=dashboards.list_disputes(db, scope, found, open_only=True, limit=50),
+        answer_form=AnswerForm(),
+        scope=scope,
+        **common,
     )
 
 
@@ -70,7 +121,8 @@ def area(code: str, printing: bool = False):
 @requires(Permission.FIGURES_READ_EXACT)
 def area_data(code: str, fmt: str):
     """The same figures as a download."""
-    _db, _scope, found, figures = _load(code)
+    db, scope, found = _load(code)
+    figures = scoped.list_area_figures(db, scope, found)
     rows = [
         [
             found.code,

@@ -2,7 +2,8 @@
 
 from html import escape
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from transparency.security import incident_id
@@ -11,8 +12,10 @@ PLAIN = "<!doctype html><title>{code}</title><h1>{code} {name}</h1>{extra}"
 
 
 def init_app(app: Flask) -> None:
-    """Render every HTTP error, and any unexpected exception as a plain 500 page."""
+    """Render every HTTP error, a database that cannot answer now as a 503, and any
+    unexpected exception as a plain 500 page."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -49,3 +52,15 @@ def _unexpected(error: BaseException):
     incident = incident_id()
     current_app.logger.error("incident %s: unhandled error", incident, exc_info=error)
     return _page(500, "Internal Server Error", incident=incident), 500
+
+
+def _database_busy(error: OperationalError):
+    """The database could not finish (locked past the busy timeout, a lock or statement
+    timeout, a lost connection): nothing was written, so a 503 that says "try again",
+    with Retry-After. The request's transaction is rolled back before the page renders."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    incident = incident_id()
+    current_app.logger.warning("incident %s: database unavailable", incident, exc_info=error)
+    return _page(503, "Service Unavailable", incident=incident), 503, {"Retry-After": "5"}

@@ -153,19 +153,23 @@ def _area_page(session, found, template: str):
         releases=releases,
         child_cells={cell.area.code: cell for cell in child_cells},
         bars=Markup(
-            charts.bar_chart(
+            charts.bars_svg(
                 [(c.area.name, c.value) for c in child_cells],
                 name_of(chosen.indicator) if chosen else "",
                 format_decimal,
+                missing=disclosure.MARKER,
+                row_height=22,
             )
         )
         if child_cells
         else "",
         trend=Markup(
-            charts.line_chart(
+            charts.trend_svg(
                 [(period_label(p), v) for p, v in trend],
                 name_of(chosen.indicator),
                 format_decimal,
+                missing=disclosure.MARKER,
+                height=150,
             )
         )
         if trend
@@ -179,14 +183,14 @@ def _city_trends(session, city, releases) -> dict[str, Markup]:
     """A small trend chart per indicator for the home page."""
     return {
         release.indicator.code: Markup(
-            charts.line_chart(
+            charts.trend_svg(
                 [
                     (period_label(p), v)
                     for p, v in published.list_trend(session, city, release.indicator)
                 ],
                 name_of(release.indicator),
                 format_decimal,
-                height=90,
+                missing=disclosure.MARKER,
             )
         )
         for release in releases
@@ -286,8 +290,12 @@ def indicator(indicator: str):
         releases=list(reversed(releases)),
         current=[r for r in reversed(releases) if r.publication.is_current],
         trend=Markup(
-            charts.line_chart(
-                [(period_label(p), v) for p, v in trend], name_of(found), format_decimal
+            charts.trend_svg(
+                [(period_label(p), v) for p, v in trend],
+                name_of(found),
+                format_decimal,
+                missing=disclosure.MARKER,
+                height=150,
             )
         )
         if trend

@@ -21,20 +21,22 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from transparency import error_report, messages, workbook_templates
+from transparency import messages, workbook_templates
 from transparency.access import Permission, requires
 from transparency.db import get_session
-from transparency.importing import Mapping, fold_value, required_fields, suggest_mapping
+from transparency.extensions import limiter
+from transparency.importing import Mapping, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
-from transparency.problems import UnreadableFile
 from transparency.security import current_account, current_scope, remote_addr
-from transparency.services import import_jobs, imports, mappings
-from transparency.spreadsheets import column_letter, read_sheets
+from transparency.services import audit, import_jobs, imports, mappings
+from transparency.spreadsheets import column_letter
 
 bp = Blueprint("uploads", __name__, url_prefix="/unggah")
 _CHILDREN: list[subprocess.Popen] = []  # running import jobs of this server process
@@ -65,8 +67,34 @@ def _own(upload_id: int) -> Upload:
     return upload
 
 
+def _uploader_key() -> str:
+    """The limiter key for the upload quota: the signed-in account."""
+    return f"uploader:{current_account().id}"
+
+
+def _upload_throttled(limit) -> None:
+    """Record a refused upload (the quota) in the audit trail."""
+    db = get_session()
+    audit.record(
+        db,
+        "upload.throttled",
+        actor=current_account(),
+        outcome="throttled",
+        remote_addr=remote_addr(),
+        limit=str(limit.limit),
+    )
+    db.commit()
+
+
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.UPLOADS_CREATE)
+@limiter.limit(
+    lambda: current_app.config["UPLOAD_LIMIT_ACCOUNT"],
+    key_func=_uploader_key,
+    methods=["POST"],
+    scope="upload-account",
+    on_breach=_upload_throttled,
+)
 def new():
     """Choose the indicator set, the period and a saved mapping, and send the file."""
     sets, form, error = _sets(), FlaskForm(), None
@@ -106,7 +134,8 @@ def _last_month() -> str:
 
 
 def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, mapping_name: str):
-    """Keep the file; dry-run it at once with a saved mapping, else ask for the mapping."""
+    """Keep the file; dry-run it at once with a saved mapping, else have the job read it
+    and suggest a mapping for the operator to confirm."""
     db = get_session()
     now = datetime.now(UTC)
     upload = imports.start_upload(
@@ -114,20 +143,33 @@ def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, ma
     )
     mapping = mappings.get_mapping(db, iset.department, mapping_name) if mapping_name else None
     if mapping is None:
-        db.commit()
+        _launch(upload, iset, None, job="suggest")
         return redirect(url_for("uploads.mapping", upload_id=upload.id))
     _launch(upload, iset, mapping)
     return redirect(url_for("uploads.report", upload_id=upload.id))
 
 
-def _launch(upload: Upload, iset: IndicatorSet, mapping: Mapping | None) -> None:
-    """Start the dry run: in a child process with limits, or here when configured so."""
+def _launch(
+    upload: Upload, iset: IndicatorSet, mapping: Mapping | None, job: str = "dry_run"
+) -> None:
+    """Start a job on the file (suggest a mapping, or the dry run): in a child process with
+    limits, or here when configured so. The web process never parses a file itself."""
     db = get_session()
     upload.mapping_applied = mapping.to_json() if mapping else {}
+    summary = {k: v for k, v in (upload.summary or {}).items() if k != "suggestion"}
+    upload.summary = {**summary, "job": job, "lang": str(get_locale())}
     db.add(upload)
     db.commit()
     if current_app.config["IMPORT_IN_PROCESS"]:
-        import_jobs.dry_run_upload(db, db, upload.id, iset, datetime.now(UTC), _ttl())
+        import_jobs.JOBS[job](
+            db,
+            db,
+            upload.id,
+            iset,
+            datetime.now(UTC),
+            _ttl(),
+            build_report=messages.report_builder(str(get_locale())),
+        )
         db.commit()
         return
     env = {**os.environ, "DATABASE_URL": current_app.config["DATABASE_URL"]}
@@ -157,23 +199,15 @@ def mapping(upload_id: int):
     """Confirm or correct the suggested sheet, columns and category values."""
     upload = _own(upload_id)
     db = get_session()
-    content = imports.file_of(db, upload)
-    if upload.status != UploadStatus.QUEUED or content is None:
+    suggestion = (upload.summary or {}).get("suggestion")
+    if upload.status != UploadStatus.QUEUED or not suggestion:
+        return redirect(url_for("uploads.report", upload_id=upload.id))
+    if not imports.file_exists(db, upload):
         return redirect(url_for("uploads.report", upload_id=upload.id))
     iset = _iset_of(upload)
-    try:
-        sheets = read_sheets(content, upload.file_name)
-    except UnreadableFile:
-        _launch(upload, iset, None)
-        return redirect(url_for("uploads.report", upload_id=upload.id))
-    suggested, problems = suggest_mapping(sheets, iset)
-    sheet = next((s for s in sheets if suggested and s.name == suggested.sheet), None)
+    suggested = Mapping.from_json(suggestion["mapping"])
+    header, found_values = suggestion["header"], suggestion["values"]
     form = FlaskForm()
-    if sheet is None:
-        _launch(upload, iset, None)
-        return redirect(url_for("uploads.report", upload_id=upload.id))
-    header = sheet.rows[suggested.header_row - 1]
-    found_values = _category_values(sheet, suggested) if iset.shape == "household" else []
     if request.method == "POST" and form.validate_on_submit():
         confirmed = _confirmed(suggested, header, found_values, iset)
         name = request.form.get("save_as", "").strip()[:120]
@@ -195,7 +229,7 @@ def mapping(upload_id: int):
         required=set(required_fields(iset)),
         values=found_values,
         letter=column_letter,
-        problems=problems,
+        problems=[],
         label=messages.field_label,
     )
 
@@ -204,14 +238,6 @@ def _fields(iset: IndicatorSet) -> list[str]:
     """The fields the mapping page offers, in a reading order."""
     order = ["kelurahan_code", "kelurahan", "kecamatan", "rw", "rt", "rt_rw"]
     return order + [name for name in iset.column_aliases() if name not in order]
-
-
-def _category_values(sheet, mapping: Mapping) -> list[str]:
-    column = mapping.columns.get("category")
-    if column is None:
-        return []
-    rows = sheet.rows[mapping.header_row :]
-    return sorted({fold_value(r[column]) for r in rows if column < len(r)} - {""})[:100]
 
 
 def _confirmed(suggested: Mapping, header: list, values: list[str], iset: IndicatorSet) -> Mapping:
@@ -243,6 +269,8 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
 def report(upload_id: int):
     """The dry-run report: counts, the mapping applied, changes and every problem."""
     upload = _own(upload_id)
+    if upload.status == UploadStatus.QUEUED and (upload.summary or {}).get("suggestion"):
+        return redirect(url_for("uploads.mapping", upload_id=upload.id))
     if upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
         stall = timedelta(seconds=current_app.config["IMPORT_STALL_SECONDS"])
         if import_jobs.sweep_stalled(get_session(), datetime.now(UTC), stall):
@@ -267,19 +295,9 @@ def report_workbook(upload_id: int):
     """The operator's rows with a reason column and the bad cells marked; only while the
     file is kept (until commit or cancel, a day at most)."""
     upload = _own(upload_id)
-    content = imports.file_of(get_session(), upload)
-    mapping = upload.mapping_applied or {}
-    if content is None or not mapping:
+    body = imports.report_of(get_session(), upload)
+    if body is None:
         abort(404)
-    sheet = next(
-        (s for s in read_sheets(content, upload.file_name) if s.name == mapping["sheet"]), None
-    )
-    if sheet is None:
-        abort(404)
-    problems = [imports.problem_from_json(p) for p in upload.problems]
-    body = error_report.build_report(
-        sheet.rows, mapping["header_row"], problems, messages.describe, _("REASON")
-    )
     disposition = f'attachment; filename="laporan-unggah-{upload.id}.xlsx"'
     return Response(
         body,
@@ -307,6 +325,10 @@ def commit(upload_id: int):
         except imports.ImportRefused as exc:
             db.rollback()
             flash(messages.refusal(exc))
+        except IntegrityError:  # a constraint refused the write: all of it is rolled back
+            db.rollback()
+            current_app.logger.exception("commit of upload %s refused by the database", upload_id)
+            flash(_("The figures could not be saved; nothing was written. Please try again."))
         else:
             db.commit()
             flash(_("The figures were saved and are now in force."))

@@ -1,0 +1,73 @@
+"""Charts as inline SVG (pure), for the dashboards and the public portal."""
+
+import re
+
+import pytest
+
+from transparency.charts import HEIGHT, PAD_BOTTOM, PAD_TOP, Point, bars_svg, trend_svg
+from transparency.disclosure import MARKER
+
+
+def test_trend_draws_one_dot_per_known_period_with_a_gap_for_missing_ones():
+    points = [
+        Point("2026-07", 10),
+        Point("2026-08", 20),
+        Point("2026-09", None),
+        Point("2026-10", 5),
+    ]
+    svg = trend_svg(points, "KK miskin <RT 001>")
+    assert svg.count("<polyline") == 2  # broken where 2026-09 has no data
+    assert svg.count("<circle") == 3
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
+    bottom = HEIGHT - PAD_BOTTOM
+    assert ys[1] == PAD_TOP  # the largest value touches the top
+    assert ys[0] == pytest.approx(PAD_TOP + (bottom - PAD_TOP) / 2, abs=0.05)
+    assert "<title>KK miskin &lt;RT 001&gt;</title>" in svg
+    assert ">2026-07<" in svg and ">2026-10<" in svg
+    assert 'role="img"' in svg and "<script" not in svg
+
+
+def test_trend_of_nothing_is_an_empty_chart_not_an_error():
+    svg = trend_svg([], "kosong")
+    assert "<polyline" not in svg and svg.startswith("<svg")
+
+
+def test_bars_are_proportional_and_labelled_in_the_given_number_format():
+    svg = bars_svg(
+        [Point("RW 001", 1200), Point("RW 002", 600), Point("RW 003", None)],
+        "KK",
+        number=lambda v: f"{v:,}".replace(",", "."),
+    )
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
+    assert len(widths) == 2 and widths[0] == pytest.approx(2 * widths[1])
+    assert ">1.200<" in svg and ">RW 003<" in svg
+
+
+def test_bars_without_a_value_draw_nothing_or_the_marker_when_asked():
+    bars = [Point("RT 001", 12), Point("RT 002", None)]
+    plain = bars_svg(bars, "KK")
+    assert plain.count("<rect") == 1 and MARKER not in plain
+    public = bars_svg(bars, "KK", missing=MARKER)
+    assert public.count("<rect") == 1
+    assert re.search(rf'<text class="value hidden"[^>]*>{re.escape(MARKER)}</text>', public)
+
+
+def test_trend_labels_the_latest_value_or_the_marker_when_it_is_hidden():
+    shown = trend_svg([Point("Sep", 3), Point("Okt", 1234)], "KK", number=lambda v: f"{v:,}")
+    assert ">1,234</text>" in shown
+    hidden = trend_svg([Point("Sep", 30), Point("Okt", None)], "KK", missing=MARKER)
+    assert hidden.count("<circle") == 1 and f">{MARKER}</text>" in hidden
+    assert MARKER not in trend_svg([Point("Sep", 30), Point("Okt", None)], "KK")
+
+
+def test_a_large_steady_count_is_drawn_over_its_own_range_and_a_flat_one_mid_height():
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 900), ("b", 1000)], ""))]
+    assert ys == [HEIGHT - PAD_BOTTOM, PAD_TOP]  # 900..1000, not 0..1000
+    flat = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 7), ("b", 7)], ""))]
+    assert flat[0] == flat[1] == pytest.approx((PAD_TOP + HEIGHT - PAD_BOTTOM) / 2)
+
+
+def test_labels_are_escaped_and_no_style_or_script_is_emitted():
+    svg = bars_svg([Point("<script>", 1)], '" onload="x') + trend_svg([("<b>", 1)], "<t>")
+    assert "<script" not in svg and "style=" not in svg and "<b>" not in svg
+    assert "&lt;script&gt;" in svg
