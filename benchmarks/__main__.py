@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from benchmarks.dashboards import bench_dashboards
 from benchmarks.imports import bench_imports
+from benchmarks.portal import bench_portal
 from transparency import create_app
 from transparency.db import get_engine, upgrade
 from transparency.services import demo
@@ -103,6 +104,7 @@ def main() -> None:
         bench_demo_seed_and_pages(_mk(Path(folder) / "b"))
         bench_imports()
         bench_dashboards()
+        bench_portal()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the benchmark process: {peak:.0f} MiB")
 

@@ -158,7 +158,7 @@ def _seed_rest(session: Session, users, months: int) -> int:
     finally:
         demodata.RATES.clear()
         demodata.RATES.update(rates)
-    demo.seed_publications(session, periods[:-1], users["walidata"])
+    demo.publish_demo(session, periods[:-1], users["walidata"])
     demo.seed_verifications(session, periods[-1], users)
     return written
 

@@ -88,6 +88,19 @@ EXPECTED = {
     "uploads.history": "uploads:create",
     "uploads.restore": "uploads:restore",
     "uploads.template": "uploads:create",
+    "public.area_data": "public",
+    "public.indicators": "public",
+    "public.indicator": "public",
+    "public.table": "public",
+    "public.table_data": "public",
+    "public.search": "public",
+    "api.openapi": "public",
+    "api.indicators": "public",
+    "api.area": "public",
+    "api.table": "public",
+    "api.catalog": "public",
+    "publishing.overview": "publications:manage",
+    "publishing.publish": "publications:manage",
     "auth.set_language": "signed-in",
     "verification.verify": "figures:verify",
     "verification.disputes": "figures:read-exact",
@@ -138,6 +151,27 @@ EXPECTED_RULES = {
     ("/unggah/riwayat", "uploads.history", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/pulihkan", "uploads.restore", frozenset({"POST"})),
     ("/unggah/templat/<code>.xlsx", "uploads.template", frozenset({"GET"})),
+    (
+        "/wilayah/<code>/data.<any(json, csv, xlsx):fmt>",
+        "public.area_data",
+        frozenset({"GET"}),
+    ),
+    ("/indikator/", "public.indicators", frozenset({"GET"})),
+    ("/indikator/<indicator>", "public.indicator", frozenset({"GET"})),
+    ("/indikator/<indicator>/<period>", "public.table", frozenset({"GET"})),
+    (
+        "/indikator/<indicator>/<period>/data.<any(json, csv, xlsx):fmt>",
+        "public.table_data",
+        frozenset({"GET"}),
+    ),
+    ("/cari", "public.search", frozenset({"GET"})),
+    ("/api/v1/openapi.json", "api.openapi", frozenset({"GET"})),
+    ("/api/v1/indicators", "api.indicators", frozenset({"GET"})),
+    ("/api/v1/areas/<code>", "api.area", frozenset({"GET"})),
+    ("/api/v1/indicators/<indicator>/periods/<period>", "api.table", frozenset({"GET"})),
+    ("/api/v1/catalog.jsonld", "api.catalog", frozenset({"GET"})),
+    ("/admin/publikasi/", "publishing.overview", frozenset({"GET"})),
+    ("/admin/publikasi/<indicator>/<period>", "publishing.publish", frozenset({"POST"})),
     ("/akun/bahasa", "auth.set_language", frozenset({"POST"})),
     ("/dasbor/wilayah/<code>/verifikasi", "verification.verify", frozenset({"POST"})),
     ("/dasbor/sanggahan", "verification.disputes", frozenset({"GET"})),
@@ -157,6 +191,8 @@ SAMPLE_VALUES = {
     "fmt": "json",
     "action": "nonaktifkan",
     "upload_id": 1,
+    "indicator": "kk_gamis",
+    "period": "2026-09",
     "verification_id": 1,
 }
 
@@ -241,9 +277,10 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/unggah/1/simpan") in checked
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
+    assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
-    assert len(checked) == 35
+    assert len(checked) == 37
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -418,6 +455,12 @@ SIMPLE = {
     "audit_admin.events":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "uploads.history":       cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
+    "publishing.overview":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "public.indicators":     cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "public.search":         cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api.openapi":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api.indicators":        cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api.catalog":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     # Disputes in one's scope (the ketua RT: its own RT's; operators: their department's).
     "verification.disputes": cols(L,  200, 200, 200, 200, 200, 200, 200, L,   403, 403),
     "dashboard.home": {
@@ -491,6 +534,8 @@ WRITE_SIMPLE = {
     "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
     # An empty upload form: no set, no file, so the form again with an error; no upload.
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
+    # Publishing an already published period again is refused (400), nothing changes.
+    "publishing.publish":    cols(L,   400, 403, 403, 403, 403, 403, 403, L,   403, 403),
     # An empty language form: nothing chosen, nothing changed, back to the public home.
     "auth.set_language":     cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
@@ -706,6 +751,7 @@ WRITE_URLS = {
     "uploads.commit": "/unggah/{id}/simpan",
     "uploads.cancel": "/unggah/{id}/batal",
     "uploads.restore": "/unggah/{id}/pulihkan",
+    "publishing.publish": "/admin/publikasi/kk_gamis/2026-09",
     "verification.verify": "/dasbor/wilayah/{id}/verifikasi",
     "verification.answer": "/dasbor/sanggahan/{id}/jawab",
     "auth.set_language": "/akun/bahasa",
@@ -763,8 +809,32 @@ SIMPLE_URLS = {
     "audit_admin.events": "/admin/audit",
     "uploads.new": "/unggah/",
     "uploads.history": "/unggah/riwayat",
+    "publishing.overview": "/admin/publikasi/",
+    "public.indicators": "/indikator/",
+    "public.search": "/cari?q=wonorejo",
+    "api.openapi": "/api/v1/openapi.json",
+    "api.indicators": "/api/v1/indicators",
+    "api.catalog": "/api/v1/catalog.jsonld",
     "verification.disputes": "/dasbor/sanggahan",
 }
+# Public routes with a target: the same answer for every role, signed in or not; published
+# figures only (the canaries sit in 2026-10, which the demo has not published).
+PUBLIC_READ = (
+    ("public.area_data", f"/wilayah/{RT_B}/data.json", "rt_b", 200),
+    ("public.area_data", f"/wilayah/{RT_C}/data.csv", "rt_c", 200),
+    ("public.area_data", "/wilayah/35.78.03.1005/data.xlsx", "kel_a", 200),
+    ("public.area_data", f"/wilayah/{MISSING}/data.csv", "missing", 404),
+    ("public.indicator", "/indikator/kk_gamis", "kk_gamis", 200),
+    ("public.indicator", "/indikator/tidak_ada", "missing", 404),
+    ("public.table", "/indikator/kk_gamis/2026-09?tingkat=rt", "published", 200),
+    ("public.table", "/indikator/kk_gamis/2026-10?tingkat=rt", "unpublished", 404),
+    ("public.table_data", "/indikator/kk_gamis/2026-09/data.csv?tingkat=rt", "published", 200),
+    ("public.table_data", "/indikator/kk_gamis/2026-10/data.json", "unpublished", 404),
+    ("api.area", f"/api/v1/areas/{RT_B}", "rt_b", 200),
+    ("api.area", f"/api/v1/areas/{MISSING}", "missing", 404),
+    ("api.table", "/api/v1/indicators/kk_gamis/periods/2026-09?level=rt", "published", 200),
+    ("api.table", "/api/v1/indicators/kk_gamis/periods/2026-10?level=rt", "unpublished", 404),
+)
 UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
     "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
     "uploads.report_workbook": ("/unggah/{id}/laporan.xlsx", UPLOAD_REPORT_WORKBOOK),
@@ -781,6 +851,7 @@ READ_ROUTES = (
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
     | set(UPLOAD_READ)
     | {"uploads.template", "board.rt_board", "department.page"}
+    | {endpoint for endpoint, *_ in PUBLIC_READ}
 )
 
 
@@ -910,6 +981,8 @@ def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]
     for target, expected in PUBLIC_AREA[role].items():
         code = AREA_TARGETS[target][role]
         yield Probe("public.area", "GET", f"/wilayah/{code}", target, "html", expected)
+    for endpoint, url, target, expected in PUBLIC_READ:
+        yield Probe(endpoint, "GET", url, target, url.rsplit(".", 1)[-1][:4], expected)
     for target, expected in ADMIN_AREA[role].items():
         code = AREA_TARGETS[target][role]
         yield Probe("audit_admin.area", "GET", f"/admin/wilayah/{code}", target, "html", expected)
@@ -1146,11 +1219,12 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 83 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages + the
-    # disputes page), but the city's three roles have no parent area (5 figure formats and
-    # the notice board each); POST: 32 cells a role (13 + 13 of uploads + 3 verify + 2
-    # answer + language), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (83 + 32) - 3 * 6 - 2
+    # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
+    # the disputes page + 6 public routes without a target and 14 public targets), but the
+    # city's three roles have no parent area (5 figure formats and the notice board each);
+    # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
+    # publication), but the walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -1063,6 +1063,8 @@ def test_wb01_get_routes_change_nothing(app, db):
         "code": RT_A,
         "filename": "site.css",
         "upload_id": str(any_upload),
+        "indicator": "kk_gamis",
+        "period": "2026-09",  # published by the demo
     }
     gets = route_paths(app, "GET", values)
     # The template route takes an indicator-set code, the department page a department's.

@@ -1,11 +1,11 @@
-"""Charts as inline SVG (pure) and the stand-in disclosure rule."""
+"""Charts as inline SVG (pure), for the dashboards and the public portal."""
 
 import re
 
 import pytest
 
 from transparency.charts import HEIGHT, PAD_BOTTOM, PAD_TOP, Point, bars_svg, trend_svg
-from transparency.disclosure import Shown, protect
+from transparency.disclosure import MARKER
 
 
 def test_trend_draws_one_dot_per_known_period_with_a_gap_for_missing_ones():
@@ -43,17 +43,31 @@ def test_bars_are_proportional_and_labelled_in_the_given_number_format():
     assert ">1.200<" in svg and ">RW 003<" in svg
 
 
-@pytest.mark.parametrize(
-    ("value", "k", "expected"),
-    [
-        (None, 5, None),
-        (0, 5, Shown(0)),
-        (1, 5, Shown(None, "<5")),
-        (4, 5, Shown(None, "<5")),
-        (5, 5, Shown(5)),
-        (9, 10, Shown(None, "<10")),
-        (1234, 10, Shown(1234)),
-    ],
-)
-def test_small_counts_are_hidden_behind_one_marker(value, k, expected):
-    assert protect(value, k) == expected
+def test_bars_without_a_value_draw_nothing_or_the_marker_when_asked():
+    bars = [Point("RT 001", 12), Point("RT 002", None)]
+    plain = bars_svg(bars, "KK")
+    assert plain.count("<rect") == 1 and MARKER not in plain
+    public = bars_svg(bars, "KK", missing=MARKER)
+    assert public.count("<rect") == 1
+    assert re.search(rf'<text class="value hidden"[^>]*>{re.escape(MARKER)}</text>', public)
+
+
+def test_trend_labels_the_latest_value_or_the_marker_when_it_is_hidden():
+    shown = trend_svg([Point("Sep", 3), Point("Okt", 1234)], "KK", number=lambda v: f"{v:,}")
+    assert ">1,234</text>" in shown
+    hidden = trend_svg([Point("Sep", 30), Point("Okt", None)], "KK", missing=MARKER)
+    assert hidden.count("<circle") == 1 and f">{MARKER}</text>" in hidden
+    assert MARKER not in trend_svg([Point("Sep", 30), Point("Okt", None)], "KK")
+
+
+def test_a_large_steady_count_is_drawn_over_its_own_range_and_a_flat_one_mid_height():
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 900), ("b", 1000)], ""))]
+    assert ys == [HEIGHT - PAD_BOTTOM, PAD_TOP]  # 900..1000, not 0..1000
+    flat = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 7), ("b", 7)], ""))]
+    assert flat[0] == flat[1] == pytest.approx((PAD_TOP + HEIGHT - PAD_BOTTOM) / 2)
+
+
+def test_labels_are_escaped_and_no_style_or_script_is_emitted():
+    svg = bars_svg([Point("<script>", 1)], '" onload="x') + trend_svg([("<b>", 1)], "<t>")
+    assert "<script" not in svg and "style=" not in svg and "<b>" not in svg
+    assert "&lt;script&gt;" in svg

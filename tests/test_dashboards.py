@@ -16,6 +16,7 @@ from transparency.models import (
     Indicator,
     Period,
     Publication,
+    PublishedFigure,
     User,
     Verification,
     VerificationStatus,
@@ -48,6 +49,24 @@ def value_of(session, code: str, indicator: str, period: str, area_prefix: str |
     else:
         statement = statement.where(Area.code == code)
     return session.exec(statement).one()
+
+
+def published_value(session, code: str, indicator: str, period: str) -> int | None:
+    """The area's count in the current publication, as the public portal shows it (None:
+    hidden by disclosure control)."""
+    return session.exec(
+        select(PublishedFigure.value)
+        .join(Publication, Publication.id == PublishedFigure.publication_id)
+        .join(Area, Area.id == PublishedFigure.area_id)
+        .join(Indicator, Indicator.id == Publication.indicator_id)
+        .join(Period, Period.id == Publication.period_id)
+        .where(
+            Area.code == code,
+            Indicator.code == indicator,
+            Period.code == period,
+            Publication.is_current,
+        )
+    ).one()
 
 
 def dotted(value: int) -> str:
@@ -97,9 +116,12 @@ def test_rt_home_shows_latest_figures_change_share_state_and_published_context(c
     assert html.count('badge badge-confirmed">Dikonfirmasi') == 2
     assert html.count('badge badge-awaiting">Menunggu konfirmasi') == 10
     assert "2 dari 12 angka sudah diperiksa ketua RT." in html
-    # Published context: the RW's and kelurahan's sums of 2026-09, the published month.
-    rw = value_of(session, None, "kk_gamis", "2026-09", RW_A)
-    kelurahan = value_of(session, None, "kk_gamis", "2026-09", KELURAHAN)
+    # Published context: the RW's and kelurahan's counts of 2026-09, the published month, as
+    # the public portal shows them (here not hidden, so their exact sums).
+    rw = published_value(session, RW_A, "kk_gamis", "2026-09")
+    kelurahan = published_value(session, KELURAHAN, "kk_gamis", "2026-09")
+    assert rw == value_of(session, None, "kk_gamis", "2026-09", RW_A)
+    assert kelurahan == value_of(session, None, "kk_gamis", "2026-09", KELURAHAN)
     assert (
         f"Dipublikasikan untuk 2026-09: RW 001 {dotted(rw)} · Kelurahan {dotted(kelurahan)}" in html
     )
@@ -252,14 +274,57 @@ def test_notice_board_shows_published_protected_figures_and_a_qr_code(client, de
     session = demo_city
     assert login(client, KETUA_RT).status_code == 302
     html = text_of(client.get(f"/dasbor/wilayah/{RT_A}/papan"))
-    for code in ("kk_total", "kk_gamis", "balita_stunting"):
-        value = value_of(session, RT_A, code, "2026-09")
-        k = session.exec(select(Indicator.suppression_k).where(Indicator.code == code)).one()
-        expected = f"&lt;{k}" if 0 < value < k else dotted(value)
+    # Each figure exactly as the public page of the RT shows it: the same protected count
+    # of the same publication, the marker where the portal hides it.
+    public = text_of(client.get(f"/wilayah/{RT_A}"))
+    codes = re.findall(r'data-board="([a-z_]+)"', html)
+    assert len(codes) == 12
+    for code in codes:
+        value = published_value(session, RT_A, code, "2026-09")
+        expected = "*" if value is None else dotted(value)
         assert cell(html, "data-board", code) == expected, code
+        shown = re.search(
+            rf'data-area="{RT_A}" data-indicator="{code}" data-period="2026-09">([^<]*)<', public
+        )
+        assert shown and shown.group(1).strip() == expected, code
     assert "2026-10" not in html  # not published yet
     assert "<svg" in html and "/wilayah/35.78.03.1005.001.001" in html
     assert client.get(f"/dasbor/wilayah/{RW_A}/papan").status_code == 404
+
+
+def test_dashboards_hide_a_count_where_the_public_portal_hides_it(client, demo_city):
+    session = demo_city
+    # Say disclosure control hid RT A's and RW 001's kk_gamis of 2026-09: the dashboards
+    # read the same published rows, so they show the marker too.
+    rows = session.exec(
+        select(PublishedFigure)
+        .join(Publication, Publication.id == PublishedFigure.publication_id)
+        .join(Area, Area.id == PublishedFigure.area_id)
+        .join(Indicator, Indicator.id == Publication.indicator_id)
+        .join(Period, Period.id == Publication.period_id)
+        .where(
+            Area.code.in_([RT_A, RW_A]),
+            Indicator.code == "kk_gamis",
+            Period.code == "2026-09",
+            Publication.is_current,
+        )
+    ).all()
+    assert len(rows) == 2
+    for row in rows:
+        row.value = None
+        session.add(row)
+    session.commit()
+    assert login(client, KETUA_RT).status_code == 302
+    board = text_of(client.get(f"/dasbor/wilayah/{RT_A}/papan"))
+    assert cell(board, "data-board", "kk_gamis") == "*"
+    assert cell(board, "data-board", "kk_total") != "*"
+    home = text_of(client.get(f"/dasbor/wilayah/{RT_A}"))
+    kelurahan = published_value(session, KELURAHAN, "kk_gamis", "2026-09")
+    context = rf"RW 001 <abbr [^>]*>\*</abbr> · Kelurahan {dotted(kelurahan)}"
+    assert re.search("Dipublikasikan untuk 2026-09: " + context, home)
+    # The RT head's own figure of the month being verified stays exact.
+    own = value_of(session, RT_A, "kk_gamis", "2026-10")
+    assert cell(home, "data-indicator", "kk_gamis") == dotted(own)
 
 
 def test_language_is_remembered_on_the_account(app, demo_city):

@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per view module."""
     from transparency.views import (
         accounts_admin,
+        api,
         audit_admin,
         auth,
         board,
@@ -50,12 +51,13 @@ def register_blueprints(app: Flask) -> None:
         department,
         health,
         public,
+        publishing,
         uploads,
         verification,
     )
 
-    modules = (public, health, auth, dashboard, verification, board, department)
-    for module in (*modules, accounts_admin, audit_admin, uploads):
+    modules = (public, api, health, auth, dashboard, verification, board, department)
+    for module in (*modules, accounts_admin, audit_admin, uploads, publishing):
         app.register_blueprint(module.bp)
 
 

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     PROFILE_EDIT = "profile:edit"
     UPLOADS_CREATE = "uploads:create"
     UPLOADS_RESTORE = "uploads:restore"
+    PUBLICATIONS_MANAGE = "publications:manage"
     FIGURES_VERIFY = "figures:verify"  # confirm or dispute one's own RT's figures
     DISPUTES_ANSWER = "disputes:answer"
 

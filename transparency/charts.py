@@ -1,40 +1,55 @@
-"""Charts drawn by the app as inline SVG: no CDN, no JavaScript, readable in print.
+"""Charts drawn by the app as inline SVG: no CDN, no JavaScript, no inline style. Pure.
 
-Pure: functions take numbers and labels and return SVG markup (text); callers mark it
-safe. Every chart carries a title for screen readers, and pages show the same numbers
-in a table next to it.
+Functions take points (a label and a count) and return SVG markup (text, every label
+escaped here); callers mark it safe. Every chart carries a ``<title>`` for screen readers
+and pages show the same numbers in a table next to it. Shapes are drawn in
+``currentColor`` (the page's colour, black in print); ``static/site.css`` styles the
+classes (the CSP allows no inline style).
+
+A point without a value draws no bar or dot: on the dashboards that is a period or area
+without data; on public pages a count hidden by disclosure control, labelled with
+``missing=disclosure.MARKER``, so a chart never shows more than the table beside it.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from html import escape
+from typing import NamedTuple
 
-WIDTH, HEIGHT = 300, 90
+WIDTH, HEIGHT = 320, 90
 PAD_X, PAD_TOP, PAD_BOTTOM = 6, 12, 18
+LABEL_WIDTH, LABEL_CHARS = 110, 18
 
 
-@dataclass(frozen=True)
-class Point:
-    """One period of a series: its label and value (None: no data)."""
+class Point(NamedTuple):
+    """One period or area of a chart: its label and count (None: no data, or hidden)."""
 
     label: str
     value: int | None
 
 
-def _scale(values: list[int]) -> int:
-    """The top of the value axis: the largest value, at least 1."""
-    return max([*values, 1])
-
-
-def trend_svg(points: list[Point], title: str) -> str:
-    """A line with dots over the periods; gaps where a period has no data."""
+def trend_svg(
+    points: Sequence[tuple[str, int | None]],
+    title: str,
+    number: Callable[[int], str] = str,
+    missing: str = "",
+    height: int = HEIGHT,
+) -> str:
+    """A line with dots over the periods, broken where a period has no value. The value
+    axis starts at zero unless every value lies in the upper half of the range (then it
+    spans the values, so a large steady count still shows its changes). The latest value
+    is written at the top right (``missing`` when it has none)."""
+    points = [Point(*point) for point in points]
     known = [p.value for p in points if p.value is not None]
-    top = _scale(known)
+    low, high = min(known or [0]), max(known or [1])
+    if low >= 0 and high > 0 and low / high < 0.5:
+        low = 0
+    span = (high - low) or 1
     step = (WIDTH - 2 * PAD_X) / max(len(points) - 1, 1)
-    plot = HEIGHT - PAD_TOP - PAD_BOTTOM
+    plot = height - PAD_TOP - PAD_BOTTOM
 
     def xy(index: int, value: int) -> tuple[float, float]:
-        return PAD_X + index * step, PAD_TOP + plot * (1 - value / top)
+        level = 0.5 if high == low and low != 0 else (value - low) / span  # flat: mid-height
+        return PAD_X + index * step, PAD_TOP + plot * (1 - level)
 
     segments: list[list[tuple[float, float]]] = [[]]
     for index, point in enumerate(points):
@@ -44,48 +59,62 @@ def trend_svg(points: list[Point], title: str) -> str:
             segments[-1].append(xy(index, point.value))
     segments = [segment for segment in segments if segment]
     lines = "".join(
-        '<polyline fill="none" stroke="currentColor" stroke-width="2" points="'
+        '<polyline class="line" fill="none" stroke="currentColor" stroke-width="2" points="'
         + " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
         + '"/>'
         for segment in segments
     )
     dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="currentColor"/>'
+        f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="currentColor"/>'
         for segment in segments
         for x, y in segment
     )
-    axis = f'<line x1="{PAD_X}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH - PAD_X}" '
-    axis += f'y2="{HEIGHT - PAD_BOTTOM}" stroke="#8a949e" stroke-width="1"/>'
+    bottom = height - PAD_BOTTOM
+    axis = f'<line class="axis" x1="{PAD_X}" y1="{bottom}" x2="{WIDTH - PAD_X}" y2="{bottom}" '
+    axis += 'stroke="#8a949e" stroke-width="1"/>'
     labels = ""
     if points:
-        labels = _text(PAD_X, HEIGHT - 4, points[0].label, "start")
-        labels += _text(WIDTH - PAD_X, HEIGHT - 4, points[-1].label, "end")
-    return _svg(title, axis + lines + dots + labels)
+        labels = _text(PAD_X, height - 4, points[0].label, "start")
+        labels += _text(WIDTH - PAD_X, height - 4, points[-1].label, "end")
+        last = points[-1].value
+        latest = number(last) if last is not None else missing
+        if latest:
+            labels += _text(WIDTH - PAD_X, PAD_TOP - 2, latest, "end", "value")
+    return _svg(title, axis + lines + dots + labels, height)
 
 
 def bars_svg(
-    bars: list[Point], title: str, number: Callable[[int], str] = str, row_height: int = 18
+    bars: Sequence[tuple[str, int | None]],
+    title: str,
+    number: Callable[[int], str] = str,
+    missing: str = "",
+    row_height: int = 18,
 ) -> str:
-    """Horizontal bars, one per label, longest = the largest value."""
-    top = _scale([b.value for b in bars if b.value is not None])
-    label_width, height = 110, row_height * max(len(bars), 1) + 4
-    span = WIDTH - label_width - 50
+    """Horizontal bars, one per label, longest = the largest value; a bar without a value
+    is labelled ``missing`` (nothing by default)."""
+    bars = [Point(*bar) for bar in bars]
+    top = max([b.value for b in bars if b.value is not None] or [0]) or 1
+    height = row_height * max(len(bars), 1) + 4
+    span = WIDTH - LABEL_WIDTH - 60
     body = ""
     for index, bar in enumerate(bars):
         y = 2 + index * row_height
-        body += _text(label_width - 4, y + row_height - 6, bar.label, "end")
+        baseline = y + row_height - 6
+        body += _text(LABEL_WIDTH - 4, baseline, bar.label[:LABEL_CHARS], "end")
         if bar.value is None:
+            if missing:
+                body += _text(LABEL_WIDTH + 4, baseline, missing, "start", "value hidden")
             continue
         length = span * bar.value / top
-        body += f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" '
+        body += f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{length:.1f}" '
         body += f'height="{row_height - 6}" fill="currentColor"/>'
-        body += _text(label_width + length + 4, y + row_height - 6, number(bar.value), "start")
+        body += _text(LABEL_WIDTH + length + 4, baseline, number(bar.value), "start", "value")
     return _svg(title, body, height)
 
 
-def _text(x: float, y: float, content: str, anchor: str) -> str:
+def _text(x: float, y: float, content: str, anchor: str, css: str = "label") -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}" '
+        f'<text class="{css}" x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}" '
         f'fill="#3b444d">{escape(content)}</text>'
     )
 

@@ -3,8 +3,9 @@ area's children for one indicator; verification progress; a department's complet
 
 Every read of exact figures is narrowed in SQL by ``scoped.scope_predicate`` (the area
 subtree and, for operators, the department), after ``scoped.get_scoped_area`` has
-checked the area itself. Published context (RW, kelurahan) goes through
-``disclosure.protect``. No Flask here; functions take the session and the scope.
+checked the area itself. Published context (the RT, its RW and kelurahan) is read from
+``published``: the protected rows the public portal shows. No Flask here; functions take
+the session and the scope.
 """
 
 from collections import defaultdict
@@ -15,10 +16,9 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from transparency import scoped
+from transparency import published, scoped
 from transparency.access import Scope
 from transparency.charts import Point
-from transparency.disclosure import Shown, protect
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -111,8 +111,9 @@ class RtFigure:
     series: list[Point]
     verification: Verification | None = None
     publication: Published | None = None
-    # Published, protected figures of the latest published period: "rt", "rw", "kelurahan".
-    context: dict[str, Shown | None] = field(default_factory=dict)
+    # Published, protected figures of the latest published period by level ("rt", "rw",
+    # "kelurahan"): the count, None where it is hidden; a level without data is absent.
+    context: dict[str, int | None] = field(default_factory=dict)
     context_period: Period | None = None
     context_publication: Published | None = None
 
@@ -215,40 +216,32 @@ def _add_departments(session: Session, figures: list[RtFigure]) -> None:
 
 
 def _add_context(session, rt: Area, figures: list[RtFigure], cells, publications) -> None:
-    """The published figures of the RT's RW and kelurahan (latest published period of
-    each indicator), protected as the public sees them."""
+    """The published figures of the RT, its RW and kelurahan in the latest published period
+    of each indicator: the protected ``published_figure`` rows the public portal shows."""
     latest = {}
     for figure in figures:
-        published = [
-            (p, u)
-            for p, u in cells[figure.indicator.id]
-            if (pub := publications.get((figure.indicator.id, p.id))) and pub.upload_id == u
+        released = [
+            p for p, _ in cells[figure.indicator.id] if (figure.indicator.id, p.id) in publications
         ]
-        if published:
-            latest[figure.indicator.id] = published[-1]
+        if released:
+            latest[figure.indicator.id] = released[-1]
     if not latest:
         return
-    rw_path = rt.path.rsplit(".", 1)[0]
-    kelurahan = session.exec(select(Area).where(Area.path == rt.path.rsplit(".", 2)[0])).one()
-    keys = [(indicator_id, upload) for indicator_id, (_, upload) in latest.items()]
-    sums: dict[tuple[int, str], int] = defaultdict(int)
-    # Published figures are public: read over the whole kelurahan, whoever asks.
-    for indicator_id, _upload, path, value in scoped.list_published_rows(session, kelurahan, keys):
-        sums[(indicator_id, "kelurahan")] += value
-        if path.startswith(rw_path + "."):
-            sums[(indicator_id, "rw")] += value
-        if path == rt.path:
-            sums[(indicator_id, "rt")] += value
+    kelurahan_id = session.exec(select(Area.parent_id).where(Area.id == rt.parent_id)).one()
+    levels = {"rt": rt.id, "rw": rt.parent_id, "kelurahan": kelurahan_id}
+    ids = [publications[(indicator_id, p.id)].id for indicator_id, p in latest.items()]
+    values = published.list_area_values(session, ids, list(levels.values()))
     for figure in figures:
-        if figure.indicator.id not in latest:
+        period = latest.get(figure.indicator.id)
+        if period is None:
             continue
-        period = latest[figure.indicator.id][0]
-        k = figure.indicator.suppression_k
+        publication = publications[(figure.indicator.id, period.id)]
         figure.context_period = period
-        figure.context_publication = publications[(figure.indicator.id, period.id)]
+        figure.context_publication = publication
         figure.context = {
-            level: protect(sums.get((figure.indicator.id, level)), k)
-            for level in ("rt", "rw", "kelurahan")
+            level: values[(publication.id, area_id)]
+            for level, area_id in levels.items()
+            if (publication.id, area_id) in values
         }
 
 

@@ -7,7 +7,7 @@ An area outside the scope and an area that does not exist raise the same
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func, true
+from sqlalchemy import and_, false, func
 from sqlmodel import Session, select
 
 from transparency.access import Permission, Scope
@@ -19,7 +19,6 @@ from transparency.models import (
     Figure,
     Indicator,
     Period,
-    Publication,
     User,
 )
 from transparency.queries import get_area, in_subtree
@@ -91,19 +90,6 @@ def list_figure_rows(
     the (indicator, upload) keys asked for (an upload is one period), narrowed to the scope."""
     condition = scope_predicate(scope, Area.path, Indicator.department_id)
     return _figure_rows(session, area, keys, condition)
-
-
-def list_published_rows(
-    session: Session, area: Area, keys: list[tuple[int, int]]
-) -> list[tuple[int, int, str, int]]:
-    """The same rows for anyone, but only of (indicator, upload) keys that are the current
-    publication of their period: the input of published, protected figures."""
-    published = set(
-        session.exec(
-            select(Publication.indicator_id, Publication.upload_id).where(Publication.is_current)
-        ).all()
-    )
-    return _figure_rows(session, area, [key for key in keys if key in published], true())
 
 
 def _figure_rows(session: Session, area: Area, keys, condition) -> list[tuple[int, int, str, int]]:
@@ -202,3 +188,22 @@ def list_scoped_accounts(
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     rows = session.exec(statement.order_by(User.username).limit(limit).offset(offset)).all()
     return list(rows), total
+
+
+def list_rt_values(
+    session: Session, scope: Scope, indicator_id: int, period_id: int, upload_id: int
+) -> dict[int, int]:
+    """Exact RT values (area id → value) one upload brought for an indicator and period,
+    narrowed to the scope like every other exact read (publication reads the whole city)."""
+    statement = (
+        select(Figure.area_id, Figure.value)
+        .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .where(
+            Figure.upload_id == upload_id,
+            Figure.indicator_id == indicator_id,
+            Figure.period_id == period_id,
+            scope_predicate(scope, Area.path, Indicator.department_id),
+        )
+    )
+    return dict(session.exec(statement).all())

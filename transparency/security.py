@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin, current_user
 from sqlmodel import select
 
@@ -38,8 +39,35 @@ class SignedIn(UserMixin):
         return self.user.active
 
 
+class SessionsWithoutNeedlessVary(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request that brought no session cookie and
+    left the session empty gets no ``Vary: Cookie`` (reading the empty session to find
+    out that nobody is signed in must not make anonymous public pages uncacheable)."""
+
+    def save_session(self, app, session, response) -> None:
+        """Save as Flask does, unless there was and is nothing to save."""
+        if not session and not session.modified and not _has_session_cookie(app):
+            return
+        super().save_session(app, session, response)
+
+
+def _has_session_cookie(app: Flask) -> bool:
+    """True if the request carries a session or remember-me cookie."""
+    names = (
+        app.config["SESSION_COOKIE_NAME"],
+        app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    return any(name in request.cookies for name in names)
+
+
+# Blueprints whose public GET answers may be kept by browsers and shared caches.
+CACHEABLE_BLUEPRINTS = {"public", "api"}
+PUBLIC_MAX_AGE = 300
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Login, CSRF, the limiter and the request hooks."""
+    app.session_interface = SessionsWithoutNeedlessVary()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -61,6 +89,7 @@ def account_links() -> dict[str, bool]:
         "accounts": scope.can(Permission.ACCOUNTS_VIEW),
         "audit": scope.can(Permission.AUDIT_READ),
         "uploads": scope.can(Permission.UPLOADS_CREATE),
+        "publications": scope.can(Permission.PUBLICATIONS_MANAGE),
         "disputes": scope.can(Permission.FIGURES_READ_EXACT),
         "department": _department_code(scope.department_id),
     }
@@ -208,11 +237,42 @@ def set_security_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["ENV_NAME"] == "production":
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if g.get("exact_figures") or current_user.is_authenticated or "_user_id" in session:
+    if g.get("exact_figures") or (
+        _has_session_cookie(current_app)
+        and (current_user.is_authenticated or "_user_id" in session)
+    ):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
         response.vary.add("Cookie")
+    elif _is_cacheable(response):
+        _make_cacheable(response)
     return response
+
+
+def _is_cacheable(response) -> bool:
+    """An anonymous, successful GET of a public page or API answer."""
+    policy = policy_of(current_app.view_functions.get(request.endpoint or ""))
+    return (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and request.blueprint in CACHEABLE_BLUEPRINTS
+        and policy is not None
+        and policy.public
+        and not response.direct_passthrough
+    )
+
+
+def _make_cacheable(response) -> None:
+    """``Cache-Control`` and a strong ETag; ``If-None-Match`` answers 304. A response that
+    sets a cookie (a language chosen with ``?lang=``) is for the browser only."""
+    response.cache_control.max_age = PUBLIC_MAX_AGE
+    # ``?lang=`` sets the language cookie later (i18n's hook runs after this one).
+    if "Set-Cookie" in response.headers or "lang" in request.args or request.cookies.get("lang"):
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+    response.add_etag()
+    response.make_conditional(request)
 
 
 def incident_id() -> str:

@@ -18,7 +18,7 @@ from transparency.models.figures import (
     UploadIndicator,
     UploadStatus,
 )
-from transparency.models.publishing import Correction, Publication
+from transparency.models.publishing import Correction, Publication, PublishedFigure
 from transparency.models.verification import Verification, VerificationStatus
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "KelurahanAlias",
     "Period",
     "Publication",
+    "PublishedFigure",
     "Role",
     "StagedFigure",
     "Upload",

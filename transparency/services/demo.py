@@ -5,6 +5,7 @@ Demo accounts are created here and nowhere else; they are flagged ``is_demo``.
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from transparency import demodata
+from transparency.access import build_scope
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -20,7 +22,6 @@ from transparency.models import (
     Figure,
     Indicator,
     Period,
-    Publication,
     Role,
     Upload,
     UploadIndicator,
@@ -31,11 +32,14 @@ from transparency.models import (
 )
 from transparency.models.base import utcnow
 from transparency.passwords import hash_password
-from transparency.services import catalog, coverage, wilayah
+from transparency.services import catalog, coverage, publishing, wilayah
 from transparency.services.register import RegisterReport, import_register
 
 DEMO_MONTHS = 12
 LAST_MONTH = (2026, 10)
+PUBLISH_LAG_MONTHS = 1  # the latest month waits for verification: not published
+PUBLISHED_AT_DAY = 10  # a month's figures are published on the 10th of the next month
+RECEIVED_AFTER_DAYS = 5  # and delivered by the departments on the 5th
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def seed_demo(
     users = seed_accounts(session)
     periods = catalog.ensure_months(session, *LAST_MONTH, DEMO_MONTHS)
     seed_figures(session, periods, users)
-    seed_publications(session, periods[:-1], users["walidata"])
+    publish_demo(session, periods[:-PUBLISH_LAG_MONTHS], users["walidata"])
     seed_verifications(session, periods[-1], users)
     return report
 
@@ -205,26 +209,40 @@ def _demo_upload(session, department_id, period, indicators, uploader, rows) -> 
     session.add(upload)
     session.flush()
     session.add_all(UploadIndicator(upload_id=upload.id, indicator_id=i.id) for i in indicators)
-    upload.committed_at = upload.created_at
+    received = period.ends_on + timedelta(days=RECEIVED_AFTER_DAYS)
+    upload.created_at = upload.committed_at = datetime(
+        received.year, received.month, received.day, 2, 0, tzinfo=UTC
+    )
     return upload
 
 
-def seed_publications(session: Session, periods: list[Period], walidata: User) -> int:
-    """Every indicator published for the given months (all but the latest, still being
-    verified), pointing at the upload in force."""
-    ids = [period.id for period in periods]
-    pointers = session.exec(select(ActiveUpload).where(ActiveUpload.period_id.in_(ids))).all()
-    session.add_all(
-        Publication(
-            indicator_id=pointer.indicator_id,
-            period_id=pointer.period_id,
-            upload_id=pointer.upload_id,
-            published_by_id=walidata.id,
-        )
-        for pointer in pointers
+def publish_demo(session: Session, periods: list[Period], walidata: User) -> int:
+    """The walidata publishes every indicator of the given months (on the 10th of the month
+    after each), as the portal shows them. Returns the number of publications."""
+    city = session.exec(select(Area).where(Area.parent_id.is_(None))).one()
+    scope = build_scope(
+        user_id=walidata.id,
+        role=walidata.role,
+        active=True,
+        area_path=city.path,
+        area_level=city.level,
+        department_id=walidata.department_id,
+        city_path=city.path,
     )
-    session.flush()
-    return len(pointers)
+    tree = publishing.AreaTree(session)
+    indicators = session.exec(select(Indicator).order_by(Indicator.position)).all()
+    count = 0
+    for period in periods:
+        after = period.ends_on + timedelta(days=PUBLISHED_AT_DAY)
+        when = datetime(after.year, after.month, after.day, 3, 0, tzinfo=UTC)
+        for indicator in indicators:
+            if session.get(ActiveUpload, (indicator.id, period.id)) is None:
+                continue
+            publishing.publish(
+                session, scope, walidata, indicator.code, period.code, when, tree=tree, record=False
+            )
+            count += 1
+    return count
 
 
 # RW 001 of Wonorejo (Rungkut) in the latest month: (RT, indicator) → (status, note, claim,

@@ -32,7 +32,7 @@ EXPORT_HEADER = [
 @bp.app_template_filter("trend_svg")
 def trend_svg(points, title: str) -> Markup:
     """A trend chart as inline SVG."""
-    return Markup(charts.trend_svg(points, title))
+    return Markup(charts.trend_svg(points, title, number=format_decimal))
 
 
 @bp.app_template_filter("bars_svg")

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -35,7 +35,14 @@ def _http_error(error: HTTPException):
     if error.code == 500:
         return _unexpected(getattr(error, "original_exception", None) or error)
     response = error.get_response()
-    response.data = _page(error.code, error.name)
+    # A message of our own (``abort(400, _("…"))``) is shown; Werkzeug's defaults are not.
+    detail = error.description if error.description != type(error).description else ""
+    if request.path.startswith("/api/"):
+        body = jsonify(error={"status": error.code, "message": detail or error.name})
+        response.data = body.get_data()
+        response.content_type = "application/json"
+        return response
+    response.data = _page(error.code, error.name, detail=detail)
     response.content_type = "text/html; charset=utf-8"
     return response
 

@@ -1,44 +1,351 @@
-"""Public pages: the city home and one page per area, walking the tree down to an RT."""
+"""The public portal: the city, every area, indicators, tables, search and downloads.
 
-from flask import Blueprint, abort, render_template
+No sign-in. Every figure comes from ``published`` (published, protected counts of current
+publications); exact figures are on the dashboard only. Responses are cacheable (ETag,
+``security.set_security_headers``) for anonymous visitors.
+"""
 
-from transparency import queries
+import json
+import re
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from transparency import charts, disclosure, exporting, published, queries
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
+from transparency.views.memo import memoized
 
 bp = Blueprint("public", __name__)
+
+LEVELS = {
+    "kecamatan": AreaLevel.KECAMATAN,
+    "kelurahan": AreaLevel.KELURAHAN,
+    "rw": AreaLevel.RW,
+    "rt": AreaLevel.RT,
+}
+CHILD_LEVEL = {"kota": "kecamatan", "kecamatan": "kelurahan", "kelurahan": "rw", "rw": "rt"}
+DEFAULT_INDICATOR = "kk_gamis"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_HEADER = [
+    "area_code",
+    "area_name",
+    "level",
+    "indicator",
+    "period",
+    "value",
+    "share_of_households_pct",
+    "households",
+    "rts_without_data",
+    "published_at",
+    "publication",
+]
+
+
+def name_of(indicator) -> str:
+    """The indicator's name in the request's language."""
+    return indicator.name_en if str(get_locale()) == "en" else indicator.name_id
+
+
+def definition_of(indicator) -> str:
+    """The indicator's definition in the request's language."""
+    return indicator.definition_en if str(get_locale()) == "en" else indicator.definition_id
+
+
+def period_label(period) -> str:
+    """``Oktober 2026``: the month in the request's language."""
+    return format_date(period.starts_on, "MMMM yyyy")
+
+
+def day_label(moment) -> str:
+    """``12 November 2026``, or an empty string."""
+    return format_date(moment, "d MMMM yyyy") if moment else ""
+
+
+def number(value) -> str:
+    """A published count as shown on a page: Indonesian digits, or the marker."""
+    return disclosure.display(value) if value is None else format_decimal(value)
+
+
+@bp.app_context_processor
+def portal_helpers() -> dict:
+    """Formatting helpers for the portal's templates."""
+    return {
+        "indicator_name": name_of,
+        "indicator_definition": definition_of,
+        "period_label": period_label,
+        "day_label": day_label,
+        "shown": number,
+        "MARKER": disclosure.MARKER,
+    }
+
+
+AREA_CODE = re.compile(r"[0-9.]{1,40}")
+INDICATOR_CODE = re.compile(r"[a-z0-9_]{1,60}")
+PERIOD_CODE = re.compile(r"[0-9A-Za-z-]{1,10}")
+
+
+def well_formed(pattern: re.Pattern, value: str) -> str:
+    """The path value if it could name something (a NUL or a stray character cannot:
+    404 before any query, which PostgreSQL would refuse with an error)."""
+    if not pattern.fullmatch(value):
+        abort(404)
+    return value
+
+
+def _area_or_404(code: str):
+    found = queries.get_area(get_session(), well_formed(AREA_CODE, code))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _chosen(releases, wanted: str | None):
+    """The release of the indicator asked for (``?indikator=``), else the default one."""
+    by_code = {release.indicator.code: release for release in releases}
+    if wanted and wanted not in by_code:
+        abort(404)
+    return by_code.get(wanted or DEFAULT_INDICATOR) or (releases[0] if releases else None)
 
 
 @bp.get("/")
 @public
+@memoized
 def home():
-    """The city with its kecamatan."""
+    """The city: headline figures with their trend, and the kecamatan."""
     session = get_session()
     city = queries.get_root(session)
     if city is None:
         return render_template("public/empty.html")
-    return render_template(
-        "public/home.html",
-        city=city,
-        children=queries.list_children(session, city),
-        totals=queries.get_totals(session, city),
-    )
+    return _area_page(session, city, "public/home.html")
 
 
 @bp.get("/wilayah/<code>")
 @public
+@memoized
 def area(code: str):
-    """One area: its place in the tree, its children, its households."""
+    """One area: its figures, provenance, completeness, children and charts."""
     session = get_session()
-    found = queries.get_area(session, code)
-    if found is None:
-        abort(404)
+    return _area_page(session, _area_or_404(code), "public/area.html")
+
+
+def _area_page(session, found, template: str):
+    releases = published.list_latest_releases(session)
+    chosen = _chosen(releases, request.args.get("indikator"))
+    cells = published.list_area_cells(session, found, releases)
     children = [] if found.level == AreaLevel.RT else queries.list_children(session, found)
+    child_cells = published.list_cells(session, chosen, parent=found) if chosen else []
+    trend = published.list_trend(session, found, chosen.indicator) if chosen else []
+    if all(value is None for _, value in trend):
+        trend = []  # every month hidden: a chart would show nothing but markers
     return render_template(
-        "public/area.html",
+        template,
         area=found,
-        children=children,
+        city=found,
         ancestors=queries.list_ancestors(session, found),
         totals=queries.get_totals(session, found),
+        children=children,
+        cells=cells,
+        chosen=chosen,
+        releases=releases,
+        child_cells={cell.area.code: cell for cell in child_cells},
+        bars=Markup(
+            charts.bars_svg(
+                [(c.area.name, c.value) for c in child_cells],
+                name_of(chosen.indicator) if chosen else "",
+                format_decimal,
+                missing=disclosure.MARKER,
+                row_height=22,
+            )
+        )
+        if child_cells
+        else "",
+        trend=Markup(
+            charts.trend_svg(
+                [(period_label(p), v) for p, v in trend],
+                name_of(chosen.indicator),
+                format_decimal,
+                missing=disclosure.MARKER,
+                height=150,
+            )
+        )
+        if trend
+        else "",
+        trends=_city_trends(session, found, releases) if found.parent_id is None else {},
+        child_level=CHILD_LEVEL.get(found.level),
     )
+
+
+def _city_trends(session, city, releases) -> dict[str, Markup]:
+    """A small trend chart per indicator for the home page."""
+    return {
+        release.indicator.code: Markup(
+            charts.trend_svg(
+                [
+                    (period_label(p), v)
+                    for p, v in published.list_trend(session, city, release.indicator)
+                ],
+                name_of(release.indicator),
+                format_decimal,
+                missing=disclosure.MARKER,
+            )
+        )
+        for release in releases
+    }
+
+
+def _download(rows: list[list], fmt: str, filename: str, title: str):
+    """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each."""
+    if fmt == "json":
+        payload = {
+            "columns": TABLE_HEADER,
+            "marker": disclosure.MARKER,
+            "rows": [dict(zip(TABLE_HEADER, row, strict=True)) for row in rows],
+        }
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
+        )
+    if fmt == "csv":
+        body, mimetype = exporting.to_csv(TABLE_HEADER, rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exporting.to_xlsx(title, TABLE_HEADER, rows), XLSX
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    )
+
+
+def table_row(cell) -> list:
+    """One cell as a download row: the count or the marker, and its provenance."""
+    release = cell.release
+    return [
+        cell.area.code,
+        cell.area.name,
+        str(cell.area.level),
+        release.indicator.code,
+        release.period.code,
+        cell.display if cell.hidden else cell.value,
+        cell.share if cell.share is not None else "",
+        cell.households,
+        cell.rts_missing,
+        release.publication.published_at.date().isoformat(),
+        release.publication.id,
+    ]
+
+
+@bp.get("/wilayah/<code>/data.<any(json, csv, xlsx):fmt>")
+@public
+@memoized
+def area_data(code: str, fmt: str):
+    """The area's latest published figures and its children's, as a download."""
+    session = get_session()
+    found = _area_or_404(code)
+    releases = published.list_latest_releases(session)
+    rows = [table_row(cell) for cell in published.list_area_cells(session, found, releases)]
+    if found.level != AreaLevel.RT:
+        for release in releases:
+            rows += [table_row(c) for c in published.list_cells(session, release, parent=found)]
+    return _download(rows, fmt, f"data-{found.code}", found.code)
+
+
+@bp.get("/indikator/")
+@public
+def indicators():
+    """The catalogue with each indicator's latest published period."""
+    session = get_session()
+    latest = {r.indicator.code: r for r in published.list_latest_releases(session)}
+    return render_template(
+        "public/indicators.html", indicators=published.list_indicators(session), latest=latest
+    )
+
+
+def _indicator_or_404(code: str):
+    indicator = published.get_indicator(get_session(), well_formed(INDICATOR_CODE, code))
+    if indicator is None:
+        abort(404)
+    return indicator
+
+
+@bp.get("/indikator/<indicator>")
+@public
+@memoized
+def indicator(indicator: str):
+    """An indicator's metadata, its city trend and every publication, corrections included."""
+    session = get_session()
+    found = _indicator_or_404(indicator)
+    releases = published.list_indicator_releases(session, found)
+    city = queries.get_root(session)
+    trend = published.list_trend(session, city, found)
+    return render_template(
+        "public/indicator.html",
+        indicator=found,
+        department=published.get_department(session, found),
+        releases=list(reversed(releases)),
+        current=[r for r in reversed(releases) if r.publication.is_current],
+        trend=Markup(
+            charts.trend_svg(
+                [(period_label(p), v) for p, v in trend],
+                name_of(found),
+                format_decimal,
+                missing=disclosure.MARKER,
+                height=150,
+            )
+        )
+        if trend
+        else "",
+    )
+
+
+def _table_release(indicator: str, period: str):
+    """The release a table shows (``?versi=`` an earlier one) and the level (``?tingkat=``)."""
+    found = _indicator_or_404(indicator)
+    well_formed(PERIOD_CODE, period)
+    version = request.args.get("versi")
+    if version is not None and not version.isdigit():
+        abort(400, _("The version must be a publication number."))
+    release = published.get_release(get_session(), found, period, int(version) if version else None)
+    if release is None:
+        abort(404)
+    level = request.args.get("tingkat", "kecamatan")
+    if level not in LEVELS:
+        abort(400, _("The level must be one of: %(levels)s.", levels=", ".join(LEVELS)))
+    return release, level
+
+
+@bp.get("/indikator/<indicator>/<period>")
+@public
+@memoized
+def table(indicator: str, period: str):
+    """One published period of an indicator for every area of one level."""
+    release, level = _table_release(indicator, period)
+    cells = published.list_cells(get_session(), release, level=LEVELS[level])
+    return render_template(
+        "public/table.html", release=release, level=level, levels=LEVELS, cells=cells
+    )
+
+
+@bp.get("/indikator/<indicator>/<period>/data.<any(json, csv, xlsx):fmt>")
+@public
+@memoized
+def table_data(indicator: str, period: str, fmt: str):
+    """The same table as a download."""
+    release, level = _table_release(indicator, period)
+    cells = published.list_cells(get_session(), release, level=LEVELS[level])
+    name = f"{release.indicator.code}-{release.period.code}-{level}"
+    return _download([table_row(c) for c in cells], fmt, name, name)
+
+
+@bp.get("/cari")
+@public
+def search():
+    """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code."""
+    query = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable())
+    results = published.search_areas(get_session(), query) if query.strip() else []
+    return render_template("public/search.html", query=query, results=results)
