@@ -391,3 +391,27 @@ def test_a_chosen_language_is_cached_by_the_browser_only(client, demo_city):
     again = client.get(f"/wilayah/{KELURAHAN}")  # the cookie now says English
     assert again.headers["Cache-Control"] == "max-age=300, private"
     assert "Households" in again.get_data(as_text=True)
+
+
+def test_the_rt_home_marks_a_figure_published_only_while_its_upload_is_published(client, demo_city):
+    """Issue 5's "published" state: after the month is published the RT head's card says
+    so; a correction uploaded afterwards is not published until the walidata republishes."""
+    session = demo_city
+    user, scope = _walidata(session)
+    publishing.publish(session, scope, user, "lansia", "2026-10", datetime.now(UTC))
+    session.commit()
+    assert login(client, "rt001.rw001.wonorejo").status_code == 302
+    rt = f"{KELURAHAN}.001.001"
+
+    def lansia_badges() -> list[str]:
+        html = client.get(f"/dasbor/wilayah/{rt}").get_data(as_text=True)
+        card = html.split('id="lansia"', 1)[1].split("</section>", 1)[0]
+        return re.findall(r'class="badge badge-([a-z]+)"', card)
+
+    assert lansia_badges() == ["awaiting", "published"]
+    _new_version(session, "lansia", "2026-10", {rt: 77})
+    session.commit()
+    assert lansia_badges() == ["awaiting"]
+    publishing.publish(session, scope, user, "lansia", "2026-10", datetime.now(UTC), "koreksi")
+    session.commit()
+    assert lansia_badges() == ["awaiting", "published"]

@@ -180,7 +180,6 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
             )
         )
     }
-    cells_in_force = active_cells(session, periods)
     publications = current_publications(session)
     figures = []
     for indicator_id, indicator in indicators.items():
@@ -201,12 +200,18 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
                 households=rt.households,
                 series=[Point(p.code, v) for p, _, v in cells[-TREND_PERIODS:]],
                 verification=verifications.get((indicator_id, period.id, upload_id)),
-                publication=publications.get((indicator_id, period.id)),
+                publication=_if_of(publications.get((indicator_id, period.id)), upload_id),
             )
         )
     _add_departments(session, figures)
-    _add_context(session, rt, figures, cells_in_force, publications)
+    _add_context(session, rt, figures, periods, publications)
     return figures
+
+
+def _if_of(publication: Published | None, upload_id: int) -> Published | None:
+    """The publication, if it published this upload (not an older one a correction
+    replaced and that waits to be published again)."""
+    return publication if publication and publication.upload_id == upload_id else None
 
 
 def _add_departments(session: Session, figures: list[RtFigure]) -> None:
@@ -215,16 +220,17 @@ def _add_departments(session: Session, figures: list[RtFigure]) -> None:
         figure.department = names.get(figure.indicator.department_id, "")
 
 
-def _add_context(session, rt: Area, figures: list[RtFigure], cells, publications) -> None:
+def _add_context(session, rt: Area, figures: list[RtFigure], periods, publications) -> None:
     """The published figures of the RT, its RW and kelurahan in the latest published period
     of each indicator: the protected ``published_figure`` rows the public portal shows."""
-    latest = {}
-    for figure in figures:
-        released = [
-            p for p, _ in cells[figure.indicator.id] if (figure.indicator.id, p.id) in publications
-        ]
-        if released:
-            latest[figure.indicator.id] = released[-1]
+    shown = {figure.indicator.id for figure in figures}
+    latest: dict[int, Period] = {}
+    for indicator_id, period_id in publications:
+        period = periods[period_id]
+        if indicator_id in shown and (
+            indicator_id not in latest or period.starts_on > latest[indicator_id].starts_on
+        ):
+            latest[indicator_id] = period
     if not latest:
         return
     kelurahan_id = session.exec(select(Area.parent_id).where(Area.id == rt.parent_id)).one()
