@@ -457,6 +457,7 @@ ID = {
     "Your note": "Catatan Anda",
     "delivered %(delivered)s, published %(published)s": "diserahkan %(delivered)s, dipublikasikan %(published)s",
     "right figure": "angka yang benar",
+    "Completeness and disputes": "Kelengkapan dan sanggahan",
     "the ketua RT says": "menurut ketua RT",
     "uploaded %(date)s": "diunggah %(date)s",
 }

@@ -51,6 +51,7 @@ class ReadyPeriod:
     indicator: Indicator
     period: Period
     department: str
+    department_code: str
     upload_id: int
     received_at: datetime | None
     published_upload_id: int | None
@@ -91,7 +92,9 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
         for p in session.exec(select(Publication).where(Publication.is_current))
     }
     rows = session.exec(
-        select(ActiveUpload, Indicator, Period, Department.name, Upload.committed_at)
+        select(
+            ActiveUpload, Indicator, Period, Department.name, Department.code, Upload.committed_at
+        )
         .join(Indicator, Indicator.id == ActiveUpload.indicator_id)
         .join(Period, Period.id == ActiveUpload.period_id)
         .join(Department, Department.id == Indicator.department_id)
@@ -99,7 +102,7 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
         .order_by(Period.starts_on.desc(), Indicator.position, Indicator.code)
     ).all()
     result = []
-    for active, indicator, period, department, received in rows:
+    for active, indicator, period, department, department_code, received in rows:
         said = votes.get((indicator.id, period.id, active.upload_id), {})
         confirmed = said.get(VerificationStatus.CONFIRMED, 0)
         disputed = sum(
@@ -116,6 +119,7 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
                 indicator=indicator,
                 period=period,
                 department=department,
+                department_code=department_code,
                 upload_id=active.upload_id,
                 received_at=received,
                 published_upload_id=publication.upload_id if publication else None,
