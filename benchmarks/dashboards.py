@@ -8,7 +8,9 @@ home, < 150 ms for the kelurahan and department pages.
 
 The city: the whole register, the demo's 12 indicators plus two more of Dinsos (so 14),
 36 months of demo figures, every month but the last published, the demo's verifications.
-Environment: BENCH_DASHBOARD_REQUESTS (default 200), BENCH_DASHBOARD_MONTHS (default 36).
+Environment: BENCH_DASHBOARD_REQUESTS (default 200), BENCH_DASHBOARD_MONTHS (default 36);
+BENCH_DASHBOARD_KEEP=FILE keeps (or reuses) the seeded SQLite city, and
+BENCH_DASHBOARD_REUSE_POSTGRES=1 measures the city an earlier run left in PostgreSQL.
 Run alone with ``python -m benchmarks.dashboards``.
 """
 
@@ -90,6 +92,8 @@ def bench_database(url: str, folder: str, requests: int, months: int) -> None:
     if not url and keep and Path(keep).exists():
         engine = make_engine(f"sqlite:///{keep}")
         upgrade(engine)
+    elif url and os.environ.get("BENCH_DASHBOARD_REUSE_POSTGRES"):
+        engine = make_engine(url)  # the city an earlier run seeded there
     else:
         engine = _seeded(url, folder, months)
         if not url and keep:

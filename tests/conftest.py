@@ -6,6 +6,7 @@ skipping.
 """
 
 import os
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,3 +262,16 @@ def login(client, username: str, password: str | None = None, remember: bool = F
     if remember:
         data["remember"] = "y"
     return client.post("/masuk", data=data)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _end_import_jobs():
+    """Import jobs that tests started through the web (``/unggah``) and did not wait for are
+    ended with the test run, not left working on a database that is gone."""
+    yield
+    from transparency.views import uploads
+
+    for child in uploads._CHILDREN:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)  # the job and the process it forked
+            child.wait(timeout=10)
