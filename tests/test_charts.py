@@ -60,11 +60,33 @@ def test_trend_labels_the_latest_value_or_the_marker_when_it_is_hidden():
     assert MARKER not in trend_svg([Point("Sep", 30), Point("Okt", None)], "KK")
 
 
+def dots(svg: str) -> list[float]:
+    return [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
+
+
 def test_a_large_steady_count_is_drawn_over_its_own_range_and_a_flat_one_mid_height():
-    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 900), ("b", 1000)], ""))]
-    assert ys == [HEIGHT - PAD_BOTTOM, PAD_TOP]  # 900..1000, not 0..1000
-    flat = [float(y) for y in re.findall(r'cy="([\d.]+)"', trend_svg([("a", 7), ("b", 7)], ""))]
+    steady = trend_svg([("a", 900), ("b", 1000)], "")
+    assert dots(steady) == [HEIGHT - PAD_BOTTOM, PAD_TOP]  # 900..1000, not 0..1000
+    assert 'stroke-dasharray="4 3"' in steady  # the axis says it is not zero
+    flat = dots(trend_svg([("a", 700), ("b", 700)], ""))
     assert flat[0] == flat[1] == pytest.approx((PAD_TOP + HEIGHT - PAD_BOTTOM) / 2)
+
+
+def test_small_counts_start_at_zero_so_a_step_down_is_not_a_fall_to_nothing():
+    """The RT home showed 6, 6, 6, 5 … as a drop onto the axis: 5 of 6 is near the top."""
+    svg = trend_svg([("a", 6), ("b", 5), ("c", 0)], "", number=str)
+    plot = HEIGHT - PAD_BOTTOM - PAD_TOP
+    assert dots(svg) == pytest.approx(
+        [PAD_TOP, PAD_TOP + plot / 6, HEIGHT - PAD_BOTTOM]  # 6 at the top, 0 on the axis
+    )
+    assert "stroke-dasharray" not in svg
+    assert dots(trend_svg([("a", 7), ("b", 7)], "")) == [PAD_TOP, PAD_TOP]
+
+
+def test_the_latest_value_is_written_beside_its_dot():
+    svg = trend_svg([("a", 6), ("b", 0)], "", number=str)
+    label = re.search(r'<text class="value" x="[\d.]+" y="([\d.]+)"[^>]*>0</text>', svg)
+    assert label and float(label.group(1)) == HEIGHT - PAD_BOTTOM - 5
 
 
 def test_labels_are_escaped_and_no_style_or_script_is_emitted():

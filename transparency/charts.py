@@ -18,6 +18,7 @@ from typing import NamedTuple
 WIDTH, HEIGHT = 320, 90
 PAD_X, PAD_TOP, PAD_BOTTOM = 6, 12, 18
 LABEL_WIDTH, LABEL_CHARS = 110, 18
+STEADY_FROM = 100  # counts from here may be drawn over their own range (see trend_svg)
 
 
 class Point(NamedTuple):
@@ -35,14 +36,17 @@ def trend_svg(
     height: int = HEIGHT,
 ) -> str:
     """A line with dots over the periods, broken where a period has no value. The value
-    axis starts at zero unless every value lies in the upper half of the range (then it
-    spans the values, so a large steady count still shows its changes). The latest value
-    is written at the top right (``missing`` when it has none)."""
+    axis starts at zero unless the counts are large (``STEADY_FROM`` or more) and every one
+    lies in the upper half of the range: then it spans the values, so a large steady count
+    still shows its changes, and the axis line is dashed to say it is not zero. Small
+    counts always start at zero (5 after 6 must not look like a fall to nothing). The
+    latest value is written beside its dot (``missing`` at the top right when it has
+    none)."""
     points = [Point(*point) for point in points]
     known = [p.value for p in points if p.value is not None]
     low, high = min(known or [0]), max(known or [1])
-    if low >= 0 and high > 0 and low / high < 0.5:
-        low = 0
+    if low < STEADY_FROM or low / high < 0.5:
+        low = min(low, 0)
     span = (high - low) or 1
     step = (WIDTH - 2 * PAD_X) / max(len(points) - 1, 1)
     plot = height - PAD_TOP - PAD_BOTTOM
@@ -71,15 +75,17 @@ def trend_svg(
     )
     bottom = height - PAD_BOTTOM
     axis = f'<line class="axis" x1="{PAD_X}" y1="{bottom}" x2="{WIDTH - PAD_X}" y2="{bottom}" '
-    axis += 'stroke="#8a949e" stroke-width="1"/>'
+    axis += 'stroke="#8a949e" stroke-width="1"'
+    axis += ' stroke-dasharray="4 3"/>' if low > 0 else "/>"
     labels = ""
     if points:
         labels = _text(PAD_X, height - 4, points[0].label, "start")
         labels += _text(WIDTH - PAD_X, height - 4, points[-1].label, "end")
         last = points[-1].value
         latest = number(last) if last is not None else missing
+        y = PAD_TOP - 2 if last is None else max(xy(len(points) - 1, last)[1] - 5, 9)
         if latest:
-            labels += _text(WIDTH - PAD_X, PAD_TOP - 2, latest, "end", "value")
+            labels += _text(WIDTH - PAD_X, y, latest, "end", "value")
     return _svg(title, axis + lines + dots + labels, height)
 
 
