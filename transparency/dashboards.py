@@ -233,7 +233,7 @@ def _add_context(session, rt: Area, figures: list[RtFigure], periods, publicatio
             latest[indicator_id] = period
     if not latest:
         return
-    kelurahan_id = session.exec(select(Area.parent_id).where(Area.id == rt.parent_id)).one()
+    kelurahan_id = session.get(Area, rt.parent_id).parent_id  # the RW (usually loaded already)
     levels = {"rt": rt.id, "rw": rt.parent_id, "kelurahan": kelurahan_id}
     ids = [publications[(indicator_id, p.id)].id for indicator_id, p in latest.items()]
     values = published.list_area_values(session, ids, list(levels.values()))

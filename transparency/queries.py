@@ -78,7 +78,9 @@ def list_children(session: Session, area: Area) -> list[ChildSummary]:
 
 
 def get_totals(session: Session, area: Area) -> tuple[int, int, int]:
-    """RTs, households and residents in the area's subtree."""
+    """RTs, households and residents in the area's subtree (an RT: its own)."""
+    if area.level == AreaLevel.RT:
+        return 1, area.households or 0, area.residents or 0
     statement = select(
         func.count(Area.id), func.sum(Area.households), func.sum(Area.residents)
     ).where(Area.level == AreaLevel.RT, in_subtree(Area.path, area.path))

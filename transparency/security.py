@@ -131,7 +131,6 @@ def _build_scope(user: User | None) -> Scope:
         return PUBLIC_SCOPE
     db = get_session()
     area = db.get(Area, user.area_id) if user.area_id else None
-    city = db.exec(select(Area.path).where(Area.parent_id.is_(None))).first()
     return build_scope(
         user_id=user.id,
         role=user.role,
@@ -139,8 +138,19 @@ def _build_scope(user: User | None) -> Scope:
         area_path=area.path if area else None,
         area_level=area.level if area else None,
         department_id=user.department_id,
-        city_path=city,
+        city_path=_city_path(db),
     )
+
+
+def _city_path(db) -> str | None:
+    """The root of the area tree; read once per app (the register does not change while
+    it runs)."""
+    city = current_app.extensions.get("city_path")
+    if city is None:
+        city = db.exec(select(Area.path).where(Area.parent_id.is_(None))).first()
+        if city is not None:
+            current_app.extensions["city_path"] = city
+    return city
 
 
 def remote_addr() -> str:
