@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from transparency import create_app
+from transparency.access import Scope, build_scope
 from transparency.config import database_url
 from transparency.db import make_engine, upgrade
 from transparency.models import Area, Figure, Indicator, Period, Role, User
@@ -275,3 +276,18 @@ def _end_import_jobs():
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGTERM)  # the job and the process it forked
             child.wait(timeout=10)
+
+
+def walidata_scope(session) -> tuple[User, Scope]:
+    """The demo walidata's account and scope (the whole city), for service calls."""
+    user = session.exec(select(User).where(User.username == "walidata")).one()
+    scope = build_scope(
+        user_id=user.id,
+        role="walidata",
+        active=True,
+        area_path="35.78",
+        area_level="kota",
+        department_id=None,
+        city_path="35.78",
+    )
+    return user, scope

@@ -10,8 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from tests.conftest import RT_A, login
-from transparency.access import build_scope
+from tests.conftest import RT_A, login, walidata_scope
 from transparency.disclosure import MARKER
 from transparency.models import (
     ActiveUpload,
@@ -31,20 +30,6 @@ from transparency.services import publishing
 
 pytestmark = pytest.mark.demo_once
 KELURAHAN = "35.78.03.1005"
-
-
-def _walidata(session):
-    user = session.exec(select(User).where(User.username == "walidata")).one()
-    scope = build_scope(
-        user_id=user.id,
-        role="walidata",
-        active=True,
-        area_path="35.78",
-        area_level="kota",
-        department_id=None,
-        city_path="35.78",
-    )
-    return user, scope
 
 
 def _ids(session, indicator: str, period: str):
@@ -173,7 +158,7 @@ def test_walidata_sees_how_the_rts_answered_before_publishing(app, demo_city):
 
 def test_a_correction_needs_a_reason_and_shows_publicly_with_the_history(app, demo_city):
     session = demo_city
-    user, scope = _walidata(session)
+    user, scope = walidata_scope(session)
     rt = f"{KELURAHAN}.001.005"
     _new_version(session, "kk_total", "2026-09", {rt: 150})
     session.commit()
@@ -232,7 +217,7 @@ def test_public_pages_show_protected_figures_with_provenance(client, demo_city):
 
 def test_completeness_counts_rts_without_data(client, demo_city):
     session = demo_city
-    user, scope = _walidata(session)
+    user, scope = walidata_scope(session)
     from transparency.models import Area
 
     ind, per = _ids(session, "lansia", "2026-10")
@@ -373,7 +358,7 @@ def test_the_memo_replays_anonymous_answers_until_something_is_published(engine,
     first = client.get(url)
     rt = f"{KELURAHAN}.001.005"
     _new_version(session, "lansia", "2026-09", {rt: 999})
-    user, scope = _walidata(session)
+    user, scope = walidata_scope(session)
     publishing.publish(session, scope, user, "lansia", "2026-09", datetime.now(UTC), "koreksi")
     session.commit()
     # Within the check interval the worker replays what it computed ...
@@ -401,7 +386,7 @@ def test_the_rt_home_marks_a_figure_published_only_while_its_upload_is_published
     """Issue 5's "published" state: after the month is published the RT head's card says
     so; a correction uploaded afterwards is not published until the walidata republishes."""
     session = demo_city
-    user, scope = _walidata(session)
+    user, scope = walidata_scope(session)
     publishing.publish(session, scope, user, "lansia", "2026-10", datetime.now(UTC))
     session.commit()
     assert login(client, "rt001.rw001.wonorejo").status_code == 302

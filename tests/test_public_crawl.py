@@ -19,9 +19,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from tests.conftest import RT_A, RT_B
+from tests.conftest import RT_A, RT_B, walidata_scope
 from transparency import scoped
-from transparency.access import build_scope
 from transparency.disclosure import MARKER
 from transparency.models import (
     Area,
@@ -31,7 +30,6 @@ from transparency.models import (
     Period,
     Publication,
     PublishedFigure,
-    User,
 )
 from transparency.services import publishing
 
@@ -72,16 +70,7 @@ def planted(demo_city):
         _set(session, code, INDICATOR, PLANTED_PERIOD, make)
     _set(session, RT_A, "balita_stunting", PLANTED_PERIOD, lambda h: UNPUBLISHED_CANARY)
     session.flush()
-    walidata = session.exec(select(User).where(User.username == "walidata")).one()
-    scope = build_scope(
-        user_id=walidata.id,
-        role="walidata",
-        active=True,
-        area_path="35.78",
-        area_level="kota",
-        department_id=None,
-        city_path="35.78",
-    )
+    walidata, scope = walidata_scope(session)
     now = datetime(2026, 11, 12, 3, tzinfo=UTC)
     publication = publishing.publish(session, scope, walidata, INDICATOR, PLANTED_PERIOD, now)
     session.commit()
