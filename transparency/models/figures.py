@@ -116,7 +116,8 @@ class Figure(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("value >= 0", name="ck_figure_value"),
         UniqueConstraint("upload_id", "indicator_id", "area_id", name="uq_figure_upload_cell"),
-        Index("ix_figure_area_indicator_period", "area_id", "indicator_id", "period_id"),
+        # Covers an RT's figures of every period (its home page reads only the index).
+        Index("ix_figure_area_cell", "area_id", "indicator_id", "period_id", "upload_id", "value"),
         Index("ix_figure_indicator_period", "indicator_id", "period_id"),
     )
 
