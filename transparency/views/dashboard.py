@@ -4,6 +4,9 @@ Every read goes through ``scoped``; an area outside the scope answers 404 exactl
 like an area that does not exist, and the attempt is audited.
 """
 
+from functools import lru_cache
+
+from babel.numbers import format_decimal as babel_decimal
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
@@ -31,8 +34,13 @@ EXPORT_HEADER = [
 
 @bp.app_template_filter("trend_svg")
 def trend_svg(points, title: str) -> Markup:
-    """A trend chart as inline SVG."""
-    return Markup(charts.trend_svg(points, title, number=format_decimal))
+    """A trend chart as inline SVG (the same points draw the same chart: kept per worker)."""
+    return Markup(_trend_svg(tuple(points), title, str(get_locale())))
+
+
+@lru_cache(maxsize=4096)
+def _trend_svg(points: tuple, title: str, locale: str) -> str:
+    return charts.trend_svg(points, title, number=lambda v: babel_decimal(v, locale=locale))
 
 
 @bp.app_template_filter("bars_svg")
