@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -80,16 +80,32 @@ class Published:
     upload_id: int
 
 
-def current_publications(session: Session) -> dict[tuple[int, int], Published]:
-    """The publication in force per (indicator, period) (ids only: a page needs a few
+def current_publications(
+    session: Session, indicator_ids: list[int], period_ids: set[int]
+) -> dict[tuple[int, int], Published]:
+    """The publication in force per (indicator, period) for the given indicators: in the
+    given periods, and the latest published period of each (ids only: a page needs a few
     publication dates at most, and reads those by id)."""
+    other, other_period = aliased(Publication), aliased(Period)
+    latest_published = (
+        select(func.max(other_period.starts_on))
+        .join(other, other.period_id == other_period.id)
+        .where(other.indicator_id == Publication.indicator_id, other.is_current)
+        .scalar_subquery()
+    )
     rows = session.exec(
         select(
             Publication.indicator_id,
             Publication.period_id,
             Publication.id,
             Publication.upload_id,
-        ).where(Publication.is_current)
+        )
+        .join(Period, Period.id == Publication.period_id)
+        .where(
+            Publication.is_current,
+            Publication.indicator_id.in_(indicator_ids),
+            or_(Publication.period_id.in_(period_ids), Period.starts_on == latest_published),
+        )
     )
     return {(i, p): Published(pid, u) for i, p, pid, u in rows}
 
@@ -191,7 +207,8 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
             )
         )
     }
-    publications = current_publications(session)
+    latest_periods = {cells[-1][0].id for cells in own.values()}
+    publications = current_publications(session, list(indicators), latest_periods)
     figures = []
     for indicator_id, indicator in indicators.items():
         cells = own.get(indicator_id)
