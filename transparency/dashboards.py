@@ -86,12 +86,12 @@ def current_publications(
     """The publication in force per (indicator, period) for the given indicators: in the
     given periods, and the latest published period of each (ids only: a page needs a few
     publication dates at most, and reads those by id)."""
-    other, other_period = aliased(Publication), aliased(Period)
-    latest_published = (
-        select(func.max(other_period.starts_on))
-        .join(other, other.period_id == other_period.id)
-        .where(other.indicator_id == Publication.indicator_id, other.is_current)
-        .scalar_subquery()
+    latest = (
+        select(Publication.indicator_id, func.max(Period.starts_on).label("starts_on"))
+        .join(Period, Period.id == Publication.period_id)
+        .where(Publication.is_current, Publication.indicator_id.in_(indicator_ids))
+        .group_by(Publication.indicator_id)
+        .subquery()
     )
     rows = session.exec(
         select(
@@ -101,10 +101,10 @@ def current_publications(
             Publication.upload_id,
         )
         .join(Period, Period.id == Publication.period_id)
+        .join(latest, latest.c.indicator_id == Publication.indicator_id)
         .where(
             Publication.is_current,
-            Publication.indicator_id.in_(indicator_ids),
-            or_(Publication.period_id.in_(period_ids), Period.starts_on == latest_published),
+            or_(Publication.period_id.in_(period_ids), Period.starts_on == latest.c.starts_on),
         )
     )
     return {(i, p): Published(pid, u) for i, p, pid, u in rows}
