@@ -30,6 +30,7 @@ from transparency.db import get_engine
 from transparency.importing import Mapping
 from transparency.indicator_sets import load_indicator_sets
 from transparency.models import ActiveUpload, Area, AreaLevel, Figure, Period, Upload
+from transparency.queries import figure_in_force
 from transparency.services import imports, mappings
 from transparency.spreadsheets import column_letter
 from transparency.views import uploads as upload_views
@@ -391,12 +392,7 @@ def test_up06_a_pathological_file_ends_clearly_while_the_server_keeps_serving(
         in_force = session.exec(
             select(Figure.upload_id, Figure.value)
             .join(Period, Period.id == Figure.period_id)
-            .join(
-                ActiveUpload,
-                (ActiveUpload.upload_id == Figure.upload_id)
-                & (ActiveUpload.indicator_id == Figure.indicator_id)
-                & (ActiveUpload.period_id == Figure.period_id),
-            )
+            .join(ActiveUpload, figure_in_force())
             .where(Period.code == "2026-11")
         ).all()
         assert in_force == [(base_id, 2)] * 40

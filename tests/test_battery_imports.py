@@ -49,6 +49,7 @@ from transparency.models import (
     UploadFile,
     UploadStatus,
 )
+from transparency.queries import figure_in_force
 from transparency.services import demo, import_jobs, imports
 from transparency.services.imports import ImportRefused, commit_upload, preview_import
 
@@ -504,12 +505,7 @@ def stunting_in_force(engine, period: str) -> list[tuple[int, int]]:
         rows = session.exec(
             select(Figure.upload_id, Figure.value)
             .join(Period, Period.id == Figure.period_id)
-            .join(
-                ActiveUpload,
-                (ActiveUpload.upload_id == Figure.upload_id)
-                & (ActiveUpload.indicator_id == Figure.indicator_id)
-                & (ActiveUpload.period_id == Figure.period_id),
-            )
+            .join(ActiveUpload, figure_in_force())
             .where(Period.code == period)
         ).all()
     return sorted(rows)

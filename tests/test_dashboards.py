@@ -21,6 +21,7 @@ from transparency.models import (
     Verification,
     VerificationStatus,
 )
+from transparency.queries import figure_in_force
 
 pytestmark = pytest.mark.demo_once
 
@@ -36,12 +37,7 @@ def value_of(session, code: str, indicator: str, period: str, area_prefix: str |
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .join(Period, Period.id == Figure.period_id)
-        .join(
-            ActiveUpload,
-            (ActiveUpload.upload_id == Figure.upload_id)
-            & (ActiveUpload.indicator_id == Figure.indicator_id)
-            & (ActiveUpload.period_id == Figure.period_id),
-        )
+        .join(ActiveUpload, figure_in_force())
         .where(Indicator.code == indicator, Period.code == period)
     )
     if area_prefix:

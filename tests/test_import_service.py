@@ -40,6 +40,7 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem
+from transparency.queries import figure_in_force
 from transparency.services.imports import (
     ImportRefused,
     cancel_upload,
@@ -123,12 +124,7 @@ def in_force_rows(session, indicators) -> list[tuple[str, str, int, int]]:
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .join(Period, Period.id == Figure.period_id)
-        .join(
-            ActiveUpload,
-            (ActiveUpload.upload_id == Figure.upload_id)
-            & (ActiveUpload.indicator_id == Figure.indicator_id)
-            & (ActiveUpload.period_id == Figure.period_id),
-        )
+        .join(ActiveUpload, figure_in_force())
         .where(Indicator.code.in_(indicators), Period.code == PERIOD)
     )
     return list(session.exec(statement))

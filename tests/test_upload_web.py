@@ -8,11 +8,11 @@ import re
 
 import openpyxl
 import pytest
-from sqlalchemy import and_
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
 from transparency.models import ActiveUpload, Area, Figure, Indicator, Period, Upload
+from transparency.queries import figure_in_force
 
 DINSOS = "dinsos_gamis_pramis_2026-10.xlsx"
 DISPENDIK = "dispendik_anak_sekolah_sinau_2026-10.xlsx"
@@ -42,14 +42,7 @@ def in_force(session, indicators) -> dict[tuple[str, str], int]:
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .join(Period, Period.id == Figure.period_id)
-        .join(
-            ActiveUpload,
-            and_(
-                ActiveUpload.upload_id == Figure.upload_id,
-                ActiveUpload.indicator_id == Figure.indicator_id,
-                ActiveUpload.period_id == Figure.period_id,
-            ),
-        )
+        .join(ActiveUpload, figure_in_force())
         .where(Period.code == "2026-10", Indicator.code.in_(indicators), Area.code.like("35.78.%"))
     )
     return {(rt, ind): value for rt, ind, value in rows if rt.rsplit(".", 2)[0] in SAMPLE_KELURAHAN}

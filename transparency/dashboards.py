@@ -32,7 +32,7 @@ from transparency.models import (
     Verification,
     VerificationStatus,
 )
-from transparency.queries import in_subtree
+from transparency.queries import figure_in_force, in_subtree
 
 TREND_PERIODS = 12
 
@@ -172,14 +172,7 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
     departments = {indicator.id: name for indicator, name in visible}
     statement = (
         select(Figure.indicator_id, Figure.period_id, Figure.upload_id, Figure.value)
-        .join(
-            ActiveUpload,
-            and_(
-                ActiveUpload.upload_id == Figure.upload_id,
-                ActiveUpload.indicator_id == Figure.indicator_id,
-                ActiveUpload.period_id == Figure.period_id,
-            ),
-        )
+        .join(ActiveUpload, figure_in_force())
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .where(

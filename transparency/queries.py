@@ -10,13 +10,23 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from transparency.areas import SEPARATOR, descendant_range
-from transparency.models import Area, AreaLevel, KelurahanAlias
+from transparency.models import ActiveUpload, Area, AreaLevel, Figure, KelurahanAlias
 
 
 def in_subtree(path_column, root_path: str):
     """SQL predicate: the row's path is ``root_path`` or one of its descendants."""
     low, high = descendant_range(root_path)
     return or_(path_column == root_path, and_(path_column >= low, path_column < high))
+
+
+def figure_in_force():
+    """SQL join condition for ``ActiveUpload``: the figure is of the upload in force for
+    its indicator and period (every other version stays in the history)."""
+    return and_(
+        ActiveUpload.upload_id == Figure.upload_id,
+        ActiveUpload.indicator_id == Figure.indicator_id,
+        ActiveUpload.period_id == Figure.period_id,
+    )
 
 
 def below(path_column, root_path: str):

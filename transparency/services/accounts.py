@@ -16,20 +16,15 @@ from transparency.access import ROLE_LEVEL
 from transparency.models import Area, Department, Role, User
 from transparency.password_policy import check_password
 from transparency.passwords import hash_password, needs_rehash, verify_password
-from transparency.services import audit
+from transparency.services import Refused, audit
 
 # Verified for unknown usernames so that both paths cost the same (no enumeration by timing).
 _DUMMY_HASH = hash_password("not-a-real-account-password")
 ACTIVATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
-class AccountError(Exception):
+class AccountError(Refused):
     """A refused account operation; ``code`` is translated at the edge."""
-
-    def __init__(self, error_code: str, **params):
-        super().__init__(error_code)
-        self.code = error_code
-        self.params = params
 
 
 def normalise_username(username: str) -> str:

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -34,7 +34,8 @@ from transparency.models import (
     User,
 )
 from transparency.problems import Problem, UnreadableFile
-from transparency.services import audit, coverage, verification
+from transparency.queries import figure_in_force
+from transparency.services import Refused, audit, coverage, verification
 from transparency.services.catalog import month_period
 from transparency.spreadsheets import read_sheets, special_cells
 
@@ -106,14 +107,7 @@ def current_values(session: Session, iset: IndicatorSet, period: str) -> dict[tu
         select(Figure.area_id, Indicator.code, Figure.value)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .join(Period, Period.id == Figure.period_id)
-        .join(
-            ActiveUpload,
-            and_(
-                ActiveUpload.upload_id == Figure.upload_id,
-                ActiveUpload.indicator_id == Figure.indicator_id,
-                ActiveUpload.period_id == Figure.period_id,
-            ),
-        )
+        .join(ActiveUpload, figure_in_force())
         .where(Indicator.code.in_(iset.indicators), Period.code == period)
     )
     return {(area_id, code): value for area_id, code, value in session.exec(statement)}
@@ -178,13 +172,8 @@ def _period(session: Session, code: str) -> Period:
     return period
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """A commit, cancel or restore that cannot be done; ``code`` is translated at the edge."""
-
-    def __init__(self, error_code: str, **params):
-        super().__init__(error_code)
-        self.code = error_code
-        self.params = params
 
 
 def _problem_json(problem: Problem) -> dict:

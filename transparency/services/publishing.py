@@ -31,17 +31,13 @@ from transparency.models import (
     Verification,
     VerificationStatus,
 )
-from transparency.services import audit
+from transparency.services import Refused, audit
 
 REASON_MAX = 2000
 
 
-class PublishRefused(Exception):
+class PublishRefused(Refused):
     """Publishing was refused; ``code`` names why (translated by the view)."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,13 @@ from transparency.models import (
     Verification,
     VerificationStatus,
 )
-from transparency.services import audit
+from transparency.services import Refused, audit
 
 NOTE_MAX = 2000
 
 
-class VerificationRefused(Exception):
+class VerificationRefused(Refused):
     """A verification step that may not happen; ``code`` names the reason."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 class DisputeNotFound(Exception):
