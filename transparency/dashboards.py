@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from transparency import published, scoped
 from transparency.access import Scope
+from transparency.areas import SEPARATOR
 from transparency.charts import Point
 from transparency.models import (
     ActiveUpload,
@@ -247,8 +248,8 @@ def _add_context(session, rt: Area, figures: list[RtFigure], periods, publicatio
             latest[indicator_id] = period
     if not latest:
         return
-    kelurahan_id = session.get(Area, rt.parent_id).parent_id  # the RW (usually loaded already)
-    levels = {"rt": rt.id, "rw": rt.parent_id, "kelurahan": kelurahan_id}
+    rw_path, kelurahan_path = (rt.path.rsplit(SEPARATOR, n)[0] for n in (1, 2))
+    levels = {"rt": rt.path, "rw": rw_path, "kelurahan": kelurahan_path}
     ids = [publications[(indicator_id, p.id)].id for indicator_id, p in latest.items()]
     values = published.list_area_values(session, ids, list(levels.values()))
     for figure in figures:
@@ -259,9 +260,9 @@ def _add_context(session, rt: Area, figures: list[RtFigure], periods, publicatio
         figure.context_period = period
         figure.context_publication = publication
         figure.context = {
-            level: values[(publication.id, area_id)]
-            for level, area_id in levels.items()
-            if (publication.id, area_id) in values
+            level: values[(publication.id, path)]
+            for level, path in levels.items()
+            if (publication.id, path) in values
         }
 
 

@@ -152,19 +152,21 @@ def list_area_cells(session: Session, area: Area, releases: list[Release]) -> li
 
 
 def list_area_values(
-    session: Session, publication_ids: list[int], area_ids: list[int]
-) -> dict[tuple[int, int], int | None]:
-    """Published counts of a few areas in given publications: (publication, area) → the
-    count, or None where it is hidden; an area without data in a publication is absent."""
-    if not publication_ids or not area_ids:
+    session: Session, publication_ids: list[int], area_paths: list[str]
+) -> dict[tuple[int, str], int | None]:
+    """Published counts of a few areas (by path) in given publications: (publication, area
+    path) → the count, or None where it is hidden; an area without data is absent."""
+    if not publication_ids or not area_paths:
         return {}
-    statement = select(
-        PublishedFigure.publication_id, PublishedFigure.area_id, PublishedFigure.value
-    ).where(
-        PublishedFigure.publication_id.in_(publication_ids),
-        PublishedFigure.area_id.in_(area_ids),
+    statement = (
+        select(PublishedFigure.publication_id, Area.path, PublishedFigure.value)
+        .join(Area, Area.id == PublishedFigure.area_id)
+        .where(
+            PublishedFigure.publication_id.in_(publication_ids),
+            Area.path.in_(area_paths),
+        )
     )
-    return {(pub, area): value for pub, area, value in session.exec(statement)}
+    return {(pub, path): value for pub, path, value in session.exec(statement)}
 
 
 def list_cells(

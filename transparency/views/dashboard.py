@@ -81,15 +81,12 @@ def area(code: str, printing: bool = False):
     db, scope, found = _load(code)
     is_rt = found.level == AreaLevel.RT  # the RT home reads its own figures
     figures = [] if is_rt else scoped.list_area_figures(db, scope, found)
-    # Held for the request: the RT home finds its RW and kelurahan among them (the
-    # session's identity map keeps only what is referenced).
-    lineage = queries.list_ancestors(db, found)
     common = {
         "area": found,
         "figures": figures,
         "printing": printing,
         "name": _name,
-        "ancestors": [a for a in lineage if scope.covers(a.path)],
+        "ancestors": [a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
         "totals": queries.get_totals(db, found),
     }
     if is_rt:
