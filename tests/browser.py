@@ -38,11 +38,31 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
+def _buffered(app):
+    """The app with each response read whole and closed before Werkzeug writes it.
+
+    When the browser closes mid-response (a test's page ends while a stylesheet is on
+    its way), Werkzeug's dev server can fail on the dropped socket before it closes the
+    response; a static file left open then warns at garbage collection, in whichever
+    test runs next. A closed, buffered body leaves nothing open.
+    """
+
+    def serve(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return serve
+
+
 class LiveServer:
     """The app served by Werkzeug in a thread, on a free loopback port."""
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
