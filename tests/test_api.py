@@ -1,11 +1,15 @@
 """The open-data API: its OpenAPI document validates, and every documented operation answers
 as documented (schemathesis generates the requests: status codes, content types, bodies)."""
 
+import re
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
+from sqlalchemy.exc import OperationalError
 
+from transparency import published
 from transparency.openapi import document
 
 pytestmark = pytest.mark.demo_once
@@ -94,3 +98,40 @@ def test_documented_examples_answer_with_real_figures(client, demo_city):
     assert "http://localhost/indikator/kk_gamis/2026-09/data.csv?tingkat=rt" in urls
     for url in filter(None, urls):
         assert client.get(url.removeprefix("http://localhost")).status_code == 200
+
+
+def _failing(error):
+    def fail(*args, **kwargs):
+        raise error
+
+    return fail
+
+
+def test_a_busy_database_answers_the_api_in_json_with_retry_after(client, demo_city, monkeypatch):
+    """A harvester reading the API gets a JSON error it can parse, not an HTML page."""
+    busy = OperationalError("SELECT max(id) FROM publication", {}, Exception("database is locked"))
+    monkeypatch.setattr(published, "get_version", _failing(busy))
+    response = client.get("/api/v1/areas/35.78.03.1005")
+    assert response.status_code == 503
+    assert response.mimetype == "application/json"
+    assert response.headers["Retry-After"] == "5"
+    error = response.get_json()["error"]
+    assert error["status"] == 503 and error["message"] == "Service Unavailable"
+    assert re.fullmatch(r"[0-9a-f]{12}", error["incident"])
+    assert "locked" not in response.text and "SELECT" not in response.text
+    # The public pages keep their HTML error page.
+    page = client.get("/wilayah/35.78.03.1005")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+
+
+def test_an_unexpected_api_error_is_json_with_an_incident_and_no_detail(
+    client, demo_city, monkeypatch
+):
+    monkeypatch.setattr(published, "get_version", _failing(RuntimeError("secret-detail-4f1c")))
+    response = client.get("/api/v1/indicators")
+    assert response.status_code == 500
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["status"] == 500 and error["message"] == "Internal Server Error"
+    assert re.fullmatch(r"[0-9a-f]{12}", error["incident"])
+    assert "secret-detail" not in response.text and "RuntimeError" not in response.text

@@ -13,7 +13,14 @@ ERROR = {
         "error": {
             "type": "object",
             "required": ["status", "message"],
-            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "incident": {
+                    "type": "string",
+                    "description": "Given with 500 and 503: the number to quote to support.",
+                },
+            },
         }
     },
 }

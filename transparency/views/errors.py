@@ -37,9 +37,8 @@ def _http_error(error: HTTPException):
     response = error.get_response()
     # A message of our own (``abort(400, _("…"))``) is shown; Werkzeug's defaults are not.
     detail = error.description if error.description != type(error).description else ""
-    if request.path.startswith("/api/"):
-        body = jsonify(error={"status": error.code, "message": detail or error.name})
-        response.data = body.get_data()
+    if _is_api():
+        response.data = _api_body(error.code, detail or error.name)
         response.content_type = "application/json"
         return response
     response.data = _page(error.code, error.name, detail=detail)
@@ -51,6 +50,8 @@ def _unexpected(error: BaseException):
     """A generic 500 page with an incident id; the details go to the log only."""
     incident = incident_id()
     current_app.logger.error("incident %s: unhandled error", incident, exc_info=error)
+    if _is_api():
+        return _api_response(500, "Internal Server Error", incident)
     return _page(500, "Internal Server Error", incident=incident), 500
 
 
@@ -63,4 +64,27 @@ def _database_busy(error: OperationalError):
         session.rollback()
     incident = incident_id()
     current_app.logger.warning("incident %s: database unavailable", incident, exc_info=error)
-    return _page(503, "Service Unavailable", incident=incident), 503, {"Retry-After": "5"}
+    retry = {"Retry-After": "5"}
+    if _is_api():
+        return _api_response(503, "Service Unavailable", incident), 503, retry
+    return _page(503, "Service Unavailable", incident=incident), 503, retry
+
+
+def _is_api() -> bool:
+    """A request to the JSON API, which is answered in JSON even when it fails."""
+    return request.path.startswith("/api/")
+
+
+def _api_body(code: int, message: str, incident: str | None = None) -> bytes:
+    """The API's error object, as the OpenAPI document's ``Error`` schema describes it."""
+    error = {"status": code, "message": message}
+    if incident:
+        error["incident"] = incident
+    return jsonify(error=error).get_data()
+
+
+def _api_response(code: int, message: str, incident: str):
+    """A JSON error response for the API, uncacheable like every error."""
+    response = current_app.response_class(_api_body(code, message, incident), status=code)
+    response.content_type = "application/json"
+    return response
