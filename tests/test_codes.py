@@ -152,6 +152,23 @@ def test_count_rejects_negatives_fractions_text_and_booleans(value):
     assert count(value) is None
 
 
+@pytest.mark.parametrize(
+    "value",
+    [1e308, 1e12, 10**9, 3e9, 10**400, float("inf"), float("-inf"), float("nan"), "NaN", "inf"],
+)
+def test_count_rejects_numbers_no_rt_holds_and_no_column_takes(value):
+    # SS-08: a numeric cell of 1e308 became a 309-digit count and crashed the commit.
+    assert count(value) is None
+
+
+@given(st.integers() | st.floats(allow_nan=True, allow_infinity=True))
+def test_count_of_any_number_is_none_or_a_count_below_the_cap(number):
+    value = count(number)
+    assert value is None or (type(value) is int and 0 <= value < 10**9)
+    if value is not None:
+        assert value == number
+
+
 @pytest.mark.parametrize("digits", [10, 40_000])
 def test_a_count_or_rt_number_longer_than_any_real_one_is_not_a_number(digits):
     # int() refuses more than 4,300 digits: a 40,000-character cell must be a row error,

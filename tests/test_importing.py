@@ -469,6 +469,28 @@ def test_negative_and_fractional_counts_are_rejected():
     assert (outcome.rows_read, outcome.rows_rejected) == (7, 6)
 
 
+def test_numbers_too_large_for_any_rt_are_row_errors_not_a_crash():
+    # SS-08: 1e308 read as a 309-digit count, which the database refused at commit.
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 1e308],
+            [GENTENG, "002", "001", float("inf")],
+            [GENTENG, "009", "007", float("nan")],
+            [WONOREJO_R, "001", "001", 3e9],
+            [TANJUNG_PERAK, "001", "001", 8.0],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {(31, "balita_stunting"): 8}
+    assert [(p.code, p.row, p.column) for p in outcome.problems] == [
+        ("import.bad_count", 4, "D"),
+        ("import.bad_count", 5, "D"),
+        ("import.bad_count", 6, "D"),
+        ("import.bad_count", 7, "D"),
+    ]
+    assert (outcome.rows_read, outcome.rows_rejected) == (5, 4)
+
+
 def test_negative_members_reject_the_family():
     rows = families(
         [

@@ -14,6 +14,7 @@ _KELURAHAN_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 _KELURAHAN_PLAIN = re.compile(r"^\d{10}$")
 _INDONESIAN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 MAX_COUNT_DIGITS = 9
+MAX_COUNT = 10**MAX_COUNT_DIGITS  # counts are below this, as text or as numbers
 
 
 def clean_text(value: object) -> str:
@@ -78,14 +79,18 @@ def count(value: object) -> int | None:
     """A non-negative whole count from a number or Indonesian number text, else None.
 
     `1.234` and `1 234` read as 1234 (Indonesian thousands); `12,0` as 12.
-    Negative numbers and fractions are None: the caller reports them.
+    Negative numbers, fractions, NaN, infinities and numbers of more than
+    ``MAX_COUNT_DIGITS`` digits (``1e308``, which no RT holds and no database column
+    takes) are None: the caller reports them.
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return value if 0 <= value < MAX_COUNT else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() and value >= 0 else None
+        # NaN and infinities are not integers; is_integer() is False for them.
+        whole = value.is_integer() and 0 <= value < MAX_COUNT
+        return int(value) if whole else None
     text = re.sub(r",0+$", "", clean_text(value).replace(" ", ""))
     if _INDONESIAN_THOUSANDS.match(text):
         text = text.replace(".", "")
