@@ -29,6 +29,7 @@ from transparency.indicator_sets import load_indicator_sets
 from transparency.models import (
     ActiveUpload,
     Area,
+    AuditEvent,
     Figure,
     ImportMapping,
     Indicator,
@@ -369,12 +370,37 @@ def test_a_changed_file_commits_keeps_the_previous_in_history_and_restore_brings
     assert count_rows(session, Figure, Figure.upload_id == first.id) == 2415
     assert session.get(Upload, second.id).supersedes_id == first.id
 
-    restore_upload(session, first.id, user(session, "walidata"), datetime.now(UTC))
+    walidata = user(session, "walidata")
+    restore_upload(session, first.id, walidata, datetime.now(UTC))
     session.commit()
     assert in_force(session, DISPENDIK_FILE) == expected(DISPENDIK_FILE)
     rows = in_force_rows(session, iset_of(DISPENDIK_FILE).indicators)
     assert {upload_id for *_rest, upload_id in rows} == {first.id}
     assert count_rows(session, Figure, Figure.upload_id == second.id) == 2415
+
+    # IM-06: every step is in the audit trail, with its actor and its upload.
+    trail = session.exec(
+        select(
+            AuditEvent.action,
+            AuditEvent.actor_id,
+            AuditEvent.actor_name,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.outcome,
+        )
+        .where(AuditEvent.object_id.in_([str(first.id), str(second.id)]))
+        .where(AuditEvent.action.like("upload.%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [tuple(event) for event in trail] == [
+        ("upload.dry_run", operator.id, "dispendik", "upload", str(first.id), "ready"),
+        ("upload.commit", operator.id, "dispendik", "upload", str(first.id), "ok"),
+        ("upload.dry_run", operator.id, "dispendik", "upload", str(second.id), "ready"),
+        ("upload.commit", operator.id, "dispendik", "upload", str(second.id), "ok"),
+        ("upload.restore", walidata.id, "walidata", "upload", str(first.id), "ok"),
+    ]
+    restored = session.exec(select(AuditEvent).where(AuditEvent.action == "upload.restore")).one()
+    assert restored.details == {"period": PERIOD}
 
 
 # --- refusals ---------------------------------------------------------------------------
@@ -618,6 +644,19 @@ def database_text(session) -> str:
     return "\n".join(parts)
 
 
+def database_bytes(session) -> list[tuple[str, str, int]]:
+    """(table, column, length) of every binary value of every table, all rows: the
+    text dump above skips them, and a kept upload file is one."""
+    found = []
+    connection = session.connection()
+    for table in SQLModel.metadata.sorted_tables:
+        for row in connection.execute(sa_select(table)):
+            for column, value in zip(table.columns, row, strict=True):
+                if isinstance(value, bytes | bytearray | memoryview):
+                    found.append((table.name, column.name, len(value)))
+    return found
+
+
 def test_no_personal_value_of_the_dinsos_file_is_stored_anywhere(app, session):
     operator = user(session, "dinsos")
     data = sample_bytes(DINSOS_FILE)
@@ -627,6 +666,10 @@ def test_no_personal_value_of_the_dinsos_file_is_stored_anywhere(app, session):
     session.commit()
     stored = session.get(Upload, upload.id)
     assert stored.problems and stored.summary and stored.mapping_applied
+
+    # The file's bytes are gone with the commit: no binary value is left in any table.
+    assert count_rows(session, UploadFile) == 0
+    assert database_bytes(session) == []
 
     sampled, numbers = personal_values()
     text = database_text(session)
