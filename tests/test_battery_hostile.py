@@ -29,7 +29,15 @@ from tests.test_import_service import TTL, database_text
 from transparency.db import get_engine
 from transparency.importing import Mapping
 from transparency.indicator_sets import load_indicator_sets
-from transparency.models import ActiveUpload, Area, AreaLevel, Figure, Period, Upload
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AreaLevel,
+    Figure,
+    Period,
+    Upload,
+    UploadFile,
+)
 from transparency.queries import figure_in_force
 from transparency.services import imports, mappings
 from transparency.spreadsheets import column_letter
@@ -389,6 +397,9 @@ def test_up06_a_pathological_file_ends_clearly_while_the_server_keeps_serving(
     with app.app_context(), Session(get_engine()) as session:
         upload = session.get(Upload, upload_id)
         assert (upload.status, upload.error) == ("failed", "import.too_slow")
+        # The failure deleted the file: not a byte of it is kept.
+        kept = select(UploadFile.upload_id).where(UploadFile.upload_id == upload_id)
+        assert session.exec(kept).all() == []
         in_force = session.exec(
             select(Figure.upload_id, Figure.value)
             .join(Period, Period.id == Figure.period_id)

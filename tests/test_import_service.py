@@ -42,14 +42,19 @@ from transparency.models import (
 )
 from transparency.problems import Problem
 from transparency.queries import figure_in_force
+from transparency.services import import_jobs
+from transparency.services.import_jobs import dry_run_upload
 from transparency.services.imports import (
     ImportRefused,
     cancel_upload,
     commit_upload,
+    file_of,
     preview_import,
     purge_expired,
+    report_of,
     restore_upload,
     stage_import,
+    start_upload,
 )
 
 pytestmark = pytest.mark.demo_once
@@ -142,6 +147,11 @@ def in_force(session, name: str) -> dict[str, dict[str, int]]:
 
 def count_rows(session, model, *where) -> int:
     return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def file_rows(session, upload_id: int) -> int:
+    """The kept files of an upload (0 or 1): its raw bytes and report workbook."""
+    return count_rows(session, UploadFile, UploadFile.upload_id == upload_id)
 
 
 def user(session, username: str) -> User:
@@ -507,6 +517,72 @@ def test_purge_expired_cancels_an_expired_dry_run_only(session):
     assert session.get(Upload, fresh.id).status == UploadStatus.READY
     assert count_rows(session, StagedFigure, StagedFigure.upload_id == fresh.id) == 2415
     assert count_rows(session, UploadFile, UploadFile.upload_id == fresh.id) == 1
+
+
+def fail_by_rejection(session, upload: Upload) -> None:
+    """The dry run refuses the file (a Dispendik file read as Dinsos lacks its columns)."""
+    dry_run_upload(
+        session,
+        session,
+        upload.id,
+        SETS["dinsos_gamis_pramis"],
+        datetime.now(UTC),
+        TTL,
+        build_report=lambda rows, header_row, problems: b"report",
+    )
+
+
+def fail_by_sweep(session, upload: Upload) -> None:
+    """The job's heartbeat stopped: the sweeper ends it."""
+    import_jobs.heartbeat(session, upload.id, "checking", 100)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert import_jobs.sweep_stalled(session, later, timedelta(minutes=3)) == 1
+
+
+def fail_as_the_worker(code: str):
+    """The worker records the job's end: out of time or memory, a crash, a dead child."""
+    return lambda session, upload: import_jobs.mark_failed(session, upload, code)
+
+
+@pytest.mark.parametrize(
+    ("fail", "error"),
+    [
+        (fail_by_rejection, "import.missing_column"),
+        (fail_by_sweep, "import.stalled"),
+        (fail_as_the_worker("import.too_slow"), "import.too_slow"),
+        (fail_as_the_worker("import.too_big"), "import.too_big"),
+        (fail_as_the_worker("import.crashed"), "import.crashed"),
+    ],
+    ids=["rejected", "stalled", "too_slow", "too_big", "crashed"],
+)
+def test_a_failed_upload_keeps_no_byte_of_its_file(session, fail, error):
+    operator = user(session, "dispendik")
+    data = sample_bytes(DISPENDIK_FILE)
+    upload = start_upload(
+        session,
+        operator,
+        iset_of(DISPENDIK_FILE),
+        PERIOD,
+        DISPENDIK_FILE,
+        data,
+        datetime.now(UTC),
+        TTL,
+    )
+    session.commit()
+    assert file_rows(session, upload.id) == 1
+
+    fail(session, upload)
+    session.commit()
+
+    row = session.get(Upload, upload.id)
+    session.refresh(row)
+    assert row.status == UploadStatus.FAILED
+    assert [p["code"] for p in row.problems][:1] == [error]
+    assert file_rows(session, upload.id) == 0
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
+    assert file_of(session, row) is None and report_of(session, row) is None
+    assert row.sha256 == hashlib.sha256(data).hexdigest()  # what stays: the hash, the size
+    assert row.size_bytes == len(data)
 
 
 # --- the CLI ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from tests.browser import seeded_app
 from tests.conftest import SEED, register_subset
 from transparency.db import get_engine
-from transparency.models import Area, AreaLevel, Upload
+from transparency.models import Area, AreaLevel, Upload, UploadFile
 
 KELURAHAN = "35.78.03.1005"  # Wonorejo (Rungkut): 40 RTs in the register
 
@@ -93,6 +93,13 @@ def wait_for(app, upload_id: int, until, seconds: float = 60) -> Upload:
     raise AssertionError(f"upload {upload_id} never reached the state; last {row.status}")
 
 
+def kept_files(app, upload_id: int) -> list[int]:
+    """The sizes of the raw bytes an upload still has in ``upload_file`` (none or one)."""
+    with app.app_context(), Session(get_engine()) as session:
+        kept = session.exec(select(UploadFile).where(UploadFile.upload_id == upload_id)).all()
+        return [len(row.content) for row in kept]
+
+
 def test_a_child_process_runs_the_dry_run(city):
     client, upload_id = upload(city, rt_file(city))
     page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
@@ -133,6 +140,7 @@ def test_a_job_past_its_time_limit_fails_clearly(city, monkeypatch):
     client, upload_id = upload(city, rt_file(city, rows_per_rt=4000))  # 160,000 rows
     done = wait_for(city, upload_id, lambda u: u.status not in ("queued", "parsing"), 120)
     assert (done.status, done.error) == ("failed", "import.too_slow")
+    assert kept_files(city, upload_id) == []  # the file is deleted with the failure
     page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
     assert "Nothing was written" in page or "Tidak ada yang disimpan" in page
 
@@ -156,6 +164,7 @@ def test_a_killed_job_is_marked_failed_and_the_figures_stay(city):
         row = session.get(Upload, upload_id)
         assert (row.status, row.error) == ("failed", "import.stalled")
     city.config["IMPORT_STALL_SECONDS"] = 180
+    assert kept_files(city, upload_id) == []
 
 
 def test_a_reader_that_dies_at_the_memory_limit_fails_clearly_at_once(city, monkeypatch):
@@ -174,5 +183,6 @@ def test_a_reader_that_dies_at_the_memory_limit_fails_clearly_at_once(city, monk
     client, upload_id = upload(city, buffer.getvalue())
     done = wait_for(city, upload_id, lambda u: u.status == "failed", 60)
     assert done.error == "import.too_big"
+    assert kept_files(city, upload_id) == []
     page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
     assert "Nothing was written" in page or "Tidak ada yang disimpan" in page

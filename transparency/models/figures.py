@@ -71,8 +71,8 @@ class Upload(SQLModel, table=True):
 
 
 class UploadFile(SQLModel, table=True):
-    """The uploaded bytes, only while the import is under way (dry run until commit or
-    cancel, a day at most); then deleted. Only the sha256 stays, on the upload."""
+    """The uploaded bytes, only while the import is under way: deleted at commit, cancel
+    or failure (a day at most). Only the sha256 stays, on the upload."""
 
     __tablename__ = "upload_file"
 

@@ -18,8 +18,13 @@ from transparency.importing import Mapping, category_values, suggest_mapping
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import Upload, UploadStatus, User
 from transparency.problems import Problem, UnreadableFile
-from transparency.services import audit
-from transparency.services.imports import file_of, keep_report, preview_import, stage_import
+from transparency.services.imports import (
+    file_of,
+    keep_report,
+    mark_failed,
+    preview_import,
+    stage_import,
+)
 from transparency.spreadsheets import read_sheets
 
 # Rows, the Excel number of the header row, the problems → the report workbook's bytes.
@@ -126,7 +131,7 @@ def dry_run_upload(
     a child process end its long read transaction before it writes (SQLite refuses a
     write from a snapshot older than the heartbeats). ``build_report`` makes the report
     workbook from the rows read (here, in the job, so the web process never reads the
-    file); it is kept beside the file until commit or cancel.
+    file); it is kept beside the file and deleted with it (commit, cancel, failure).
     """
     engine = progress_to
     upload = session.get(Upload, upload_id)
@@ -162,33 +167,6 @@ def dry_run_upload(
 
 
 JOBS = {"suggest": suggest_upload, "dry_run": dry_run_upload}  # by the upload's summary "job"
-
-
-def mark_failed(session: Session, upload: Upload, code: str) -> Upload:
-    """End a job with a reason the operator can read; nothing was written to the figures."""
-    upload.status = UploadStatus.FAILED
-    upload.error = code
-    upload.problems = [
-        {
-            "code": code,
-            "row": None,
-            "column": None,
-            "value": "",
-            "sheet": None,
-            "params": {},
-            "severity": "error",
-        }
-    ]
-    session.add(upload)
-    audit.record(
-        session,
-        "upload.failed",
-        object_type="upload",
-        object_id=upload.id,
-        outcome="failed",
-        reason=code,
-    )
-    return upload
 
 
 def sweep_stalled(session: Session, now: datetime, stall: timedelta) -> int:

@@ -1,8 +1,9 @@
 """Importing a department file: the dry run (read, map, check, plan) and the commit.
 
 The dry run writes nothing; the commit writes one upload, all its figures and points
-the indicators' active version at it, in the caller's one transaction. The file itself
-is never stored: only its name, size and sha256.
+the indicators' active version at it, in the caller's one transaction. The file's bytes
+are kept only while its import is under way: they are deleted at commit, cancel or
+failure. Only its name, size and sha256 stay.
 """
 
 import functools
@@ -379,7 +380,7 @@ def report_of(session: Session, upload: Upload) -> bytes | None:
 
 
 def keep_report(session: Session, upload_id: int, body: bytes) -> None:
-    """Keep the report workbook beside the file (deleted with it at commit or cancel)."""
+    """Keep the report workbook beside the file (deleted with it: commit, cancel, failure)."""
     stored = session.get(UploadFile, upload_id)
     if stored is not None:
         stored.report = body
@@ -509,7 +510,42 @@ def _point_at(session, upload, period, indicators, active, actor, now) -> None:
 def _discard(session: Session, upload_id: int) -> None:
     """Drop what only the dry run needed: the staged figures and the file's bytes."""
     session.execute(delete(StagedFigure).where(StagedFigure.upload_id == upload_id))
+    _discard_file(session, upload_id)
+
+
+def _discard_file(session: Session, upload_id: int) -> None:
+    """Delete the file's bytes and the report workbook kept beside them."""
     session.execute(delete(UploadFile).where(UploadFile.upload_id == upload_id))
+
+
+def mark_failed(session: Session, upload: Upload, code: str) -> Upload:
+    """End an import with a reason the operator can read. Nothing was written to the
+    figures, and nothing of the file is kept: its bytes (and any report workbook) and
+    staged figures are deleted at once, whichever way the job ended."""
+    upload.status = UploadStatus.FAILED
+    upload.error = code
+    upload.problems = [
+        {
+            "code": code,
+            "row": None,
+            "column": None,
+            "value": "",
+            "sheet": None,
+            "params": {},
+            "severity": "error",
+        }
+    ]
+    session.add(upload)
+    _discard(session, upload.id)
+    audit.record(
+        session,
+        "upload.failed",
+        object_type="upload",
+        object_id=upload.id,
+        outcome="failed",
+        reason=code,
+    )
+    return upload
 
 
 def cancel_upload(session: Session, upload_id: int, actor: User | None) -> Upload:
