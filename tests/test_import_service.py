@@ -519,6 +519,62 @@ def test_purge_expired_cancels_an_expired_dry_run_only(session):
     assert count_rows(session, UploadFile, UploadFile.upload_id == fresh.id) == 1
 
 
+def test_purge_expired_deletes_files_of_queued_and_failed_uploads(session):
+    """A file is kept a day at most whatever became of its upload: a job that never ran,
+    a failure recorded before failures dropped their file, a dry run never saved. The
+    committed figures, the version in force and the uploads' history stay as they were."""
+    operator = user(session, "dispendik")
+    now = datetime.now(UTC)
+    long_ago = now - timedelta(days=2)
+    data = sample_bytes(DISPENDIK_FILE)
+    iset = iset_of(DISPENDIK_FILE)
+    committed = staged(session, DISPENDIK_FILE, operator, now=long_ago)
+    commit_upload(session, committed.id, operator, committed.sha256, long_ago)
+    queued = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, long_ago, TTL)
+    failed = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, long_ago, TTL)
+    failed.status, failed.error = UploadStatus.FAILED, "import.crashed"  # file still kept
+    session.add(failed)
+    changed = edited_dispendik("E4", 35)  # RT 001/001 of Wonorejo (Rungkut): 31 → 35 SD
+    ready = staged(session, DISPENDIK_FILE, operator, long_ago, changed)
+    # received two days ago, its dry run only now: the dry run is in time, its file is not
+    late = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, changed, long_ago, TTL)
+    dry_run_upload(session, session, late.id, iset, now, TTL)
+    fresh = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, now, TTL)
+    session.commit()
+    old = [queued.id, failed.id, ready.id, late.id]
+    assert [file_rows(session, upload_id) for upload_id in [*old, fresh.id]] == [1, 1, 1, 1, 1]
+    figures, uploads = count_rows(session, Figure), count_rows(session, Upload)
+    pointers = session.exec(select(ActiveUpload.indicator_id, ActiveUpload.upload_id)).all()
+
+    assert purge_expired(session, now) == 4
+    session.commit()
+
+    assert [file_rows(session, upload_id) for upload_id in [*old, fresh.id]] == [0, 0, 0, 0, 1]
+    statuses = {u.id: (u.status, u.error) for u in session.exec(select(Upload))}
+    assert statuses[queued.id] == (UploadStatus.FAILED, "import.expired")
+    assert statuses[failed.id] == (UploadStatus.FAILED, "import.crashed")
+    assert statuses[ready.id] == (UploadStatus.CANCELLED, "")
+    assert statuses[late.id] == (UploadStatus.READY, "")
+    assert statuses[fresh.id] == (UploadStatus.QUEUED, "")
+    assert statuses[committed.id] == (UploadStatus.COMMITTED, "")
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == ready.id) == 0
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == late.id) == 2415
+    assert session.get(Upload, late.id).sha256 == hashlib.sha256(changed).hexdigest()
+    assert count_rows(session, Figure) == figures
+    assert count_rows(session, Figure, Figure.upload_id == committed.id) == 2415
+    assert count_rows(session, Upload) == uploads
+    assert session.exec(select(ActiveUpload.indicator_id, ActiveUpload.upload_id)).all() == (
+        pointers
+    )
+    assert in_force(session, DISPENDIK_FILE) == expected(DISPENDIK_FILE)
+    assert purge_expired(session, now) == 0  # nothing left to purge
+    # The dry run still in time can be saved without its file.
+    commit_upload(session, late.id, operator, late.sha256, now)
+    now_in_force = expected(DISPENDIK_FILE)
+    now_in_force["35.78.03.1005.001.001"]["anak_sd"] = 35
+    assert in_force(session, DISPENDIK_FILE) == now_in_force
+
+
 def fail_by_rejection(session, upload: Upload) -> None:
     """The dry run refuses the file (a Dispendik file read as Dinsos lacks its columns)."""
     dry_run_upload(

@@ -72,7 +72,8 @@ class Upload(SQLModel, table=True):
 
 class UploadFile(SQLModel, table=True):
     """The uploaded bytes, only while the import is under way: deleted at commit, cancel
-    or failure (a day at most). Only the sha256 stays, on the upload."""
+    or failure, and by ``purge_expired`` once past ``expires_at`` (a day after receipt).
+    Only the sha256 stays, on the upload."""
 
     __tablename__ = "upload_file"
 

@@ -3,7 +3,8 @@
 The dry run writes nothing; the commit writes one upload, all its figures and points
 the indicators' active version at it, in the caller's one transaction. The file's bytes
 are kept only while its import is under way: they are deleted at commit, cancel or
-failure. Only its name, size and sha256 stay.
+failure, and by ``purge_expired`` a day after receipt whatever became of the upload.
+Only its name, size and sha256 stay.
 """
 
 import functools
@@ -594,15 +595,31 @@ def restore_upload(session: Session, upload_id: int, actor: User, now: datetime)
 
 
 def purge_expired(session: Session, now: datetime) -> int:
-    """Expire dry runs past their deadline: their staged figures and files are deleted."""
-    expired = session.exec(
-        select(Upload).where(Upload.status == UploadStatus.READY, Upload.expires_at < now)
-    ).all()
-    for upload in expired:
-        upload.status = UploadStatus.CANCELLED
-        session.add(upload)
-        _discard(session, upload.id)
-    return len(expired)
+    """Delete every kept file past its own deadline, whatever became of its upload, and
+    expire the dry runs past theirs; return how many uploads were purged.
+
+    A dry run past its deadline is cancelled (its staged figures go too); a job that
+    never ran or never ended (queued, parsing) is failed as ``import.expired``; any other
+    upload (a dry run still in time, failed, noop, cancelled) only loses its bytes.
+    Committed figures, the versions in force and the uploads' history are not touched.
+    """
+    files = set(session.exec(select(UploadFile.upload_id).where(UploadFile.expires_at < now)))
+    runs = set(
+        session.exec(
+            select(Upload.id).where(Upload.status == UploadStatus.READY, Upload.expires_at < now)
+        )
+    )
+    for upload_id in sorted(files | runs):
+        upload = session.get(Upload, upload_id)
+        if upload_id in runs:
+            upload.status = UploadStatus.CANCELLED
+            session.add(upload)
+            _discard(session, upload_id)
+        elif upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+            mark_failed(session, upload, "import.expired")
+        else:
+            _discard_file(session, upload_id)
+    return len(files | runs)
 
 
 def active_upload_ids(session: Session) -> set[int]:
