@@ -519,6 +519,9 @@ def test_purge_expired_cancels_an_expired_dry_run_only(session):
     assert count_rows(session, UploadFile, UploadFile.upload_id == fresh.id) == 1
 
 
+DAY2 = timedelta(days=2)
+
+
 def test_purge_expired_deletes_files_of_queued_and_failed_uploads(session):
     """A file is kept a day at most whatever became of its upload: a job that never ran,
     a failure recorded before failures dropped their file, a dry run never saved. The
@@ -573,6 +576,30 @@ def test_purge_expired_deletes_files_of_queued_and_failed_uploads(session):
     now_in_force = expected(DISPENDIK_FILE)
     now_in_force["35.78.03.1005.001.001"]["anak_sd"] = 35
     assert in_force(session, DISPENDIK_FILE) == now_in_force
+
+
+@pytest.mark.parametrize("job", ["dry_run", "suggest"])
+def test_a_job_whose_upload_expired_while_it_ran_leaves_it_ended(session, job):
+    """The purge (or the sweeper) ends a job that is still reading; when the job finishes
+    it must not bring the upload back as a dry run ready to save, without its file."""
+    operator = user(session, "dispendik")
+    iset = iset_of(DISPENDIK_FILE)
+    now = datetime.now(UTC)
+    data = sample_bytes(DISPENDIK_FILE)
+    upload = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, now, TTL)
+    session.commit()
+
+    def expire_meanwhile():
+        assert purge_expired(session, now + timedelta(days=2)) == 1
+
+    ended = import_jobs.JOBS[job](
+        session, session, upload.id, iset, now, TTL, before_writing=expire_meanwhile
+    )
+    session.commit()
+    assert (ended.status, ended.error) == (UploadStatus.FAILED, "import.expired")
+    assert "suggestion" not in (ended.summary or {})
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
+    assert file_rows(session, upload.id) == 0
 
 
 def fail_by_rejection(session, upload: Upload) -> None:
@@ -740,6 +767,22 @@ def test_flask_import_runs_from_the_apps_own_cli_group(runner, session):
     )
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("Dry run: nothing was written.")
+
+
+def test_flask_purge_uploads_deletes_the_files_past_their_deadline(runner, session):
+    operator = user(session, "dispendik")
+    iset = iset_of(DISPENDIK_FILE)
+    data = sample_bytes(DISPENDIK_FILE)
+    now = datetime.now(UTC)
+    old = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, now - DAY2, TTL)
+    fresh = start_upload(session, operator, iset, PERIOD, DISPENDIK_FILE, data, now, TTL)
+    session.commit()
+    result = runner.invoke(args=["purge-uploads"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "1 expired upload file(s) deleted.\n"
+    session.expire_all()
+    assert (file_rows(session, old.id), file_rows(session, fresh.id)) == (0, 1)
+    assert session.get(Upload, old.id).error == "import.expired"
 
 
 # --- privacy ----------------------------------------------------------------------------

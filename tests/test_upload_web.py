@@ -5,13 +5,23 @@ figures in force, and the next month's upload with the saved mapping asks nothin
 import csv
 import io
 import re
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
-from transparency.models import ActiveUpload, Area, Figure, Indicator, Period, Upload
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    Figure,
+    Indicator,
+    Period,
+    Upload,
+    UploadFile,
+)
 from transparency.queries import figure_in_force
 
 DINSOS = "dinsos_gamis_pramis_2026-10.xlsx"
@@ -158,3 +168,27 @@ def test_an_operator_cannot_upload_for_another_department(app, session):
         session.exec(select(Upload).where(Upload.indicator_set == "dinsos_gamis_pramis")).first()
         is None
     )
+
+
+def test_a_new_upload_deletes_the_files_of_uploads_past_their_deadline(app, session):
+    """A file is kept a day at most even where no cron runs `flask purge-uploads`."""
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    left = send(dispendik, "dispendik_anak_sekolah", DISPENDIK)  # the operator walks away
+    stale = int(left.headers["Location"].split("/")[-2])
+    session.exec(
+        update(UploadFile)
+        .where(UploadFile.upload_id == stale)
+        .values(expires_at=datetime(2026, 1, 1, tzinfo=UTC))
+    )
+    session.commit()
+    assert kept_files(session) == [stale]
+
+    nxt = send(dispendik, "dispendik_anak_sekolah", DISPENDIK)
+    fresh = int(nxt.headers["Location"].split("/")[-2])
+    session.expire_all()
+    assert kept_files(session) == [fresh]
+    assert session.get(Upload, stale).error == "import.expired"
+
+
+def kept_files(session) -> list[int]:
+    return list(session.exec(select(UploadFile.upload_id).order_by(UploadFile.upload_id)))

@@ -16,9 +16,10 @@ from transparency.services.register import RegisterReport, import_register
 
 def init_app(app: Flask) -> None:
     """Add the command groups to the app's CLI."""
-    from transparency.cli_import import import_command
+    from transparency.cli_import import import_command, purge_uploads_command
 
     app.cli.add_command(import_command)
+    app.cli.add_command(purge_uploads_command)
     app.cli.add_command(city_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)

@@ -71,6 +71,17 @@ def import_command(
         click.echo(gettext("Committed as upload %(id)s.", id=upload.id))
 
 
+@click.command("purge-uploads")
+@with_appcontext
+def purge_uploads_command() -> None:
+    """Delete every kept upload file past its deadline (a day after receipt); run it
+    hourly from cron. Each new upload on the web does the same."""
+    session = get_session()
+    purged = imports.purge_expired(session, datetime.now(UTC))
+    session.commit()
+    click.echo(f"{purged} expired upload file(s) deleted.")
+
+
 def _closing(report: imports.ImportReport, dry_run: bool) -> str:
     if not report.can_commit:
         return gettext("Nothing was imported.")

@@ -59,6 +59,7 @@ def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 
         write(target.connection())
 
 
+RUNNING = (UploadStatus.QUEUED, UploadStatus.PARSING)  # a job may still end these
 HEADER_CELLS = 200  # columns of the header row kept for the mapping page
 HEADER_CELL_CHARS = 200
 
@@ -104,6 +105,8 @@ def suggest_upload(
     before_writing()
     upload = session.get(Upload, upload_id)
     session.refresh(upload)
+    if upload.status not in RUNNING:
+        return upload  # ended meanwhile (expired, stalled): it stays as it was ended
     upload.status = UploadStatus.QUEUED
     upload.summary = {
         **(upload.summary or {}),
@@ -153,6 +156,8 @@ def dry_run_upload(
     before_writing()
     upload = session.get(Upload, upload_id)
     session.refresh(upload)
+    if upload.status not in RUNNING:
+        return upload  # ended meanwhile (expired, stalled): no dry run revives it
     actor = session.get(User, upload.uploaded_by_id) if upload.uploaded_by_id else None
     staged = stage_import(session, report, actor, now, ttl, upload=upload)
     staged.summary = {**staged.summary, "period": period}

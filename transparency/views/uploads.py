@@ -138,6 +138,8 @@ def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, ma
     and suggest a mapping for the operator to confirm."""
     db = get_session()
     now = datetime.now(UTC)
+    # Files past their deadline go whenever anyone uploads, besides `flask purge-uploads`.
+    imports.purge_expired(db, now)
     upload = imports.start_upload(
         db, current_account(), iset, period, filename, content, now, _ttl()
     )
