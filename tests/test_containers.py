@@ -443,15 +443,30 @@ def test_utf16_big_endian_without_bom_is_scanned(good):
 
 
 @pytest.mark.parametrize("encoding", ["UTF-7", "ISO-8859-1", "windows-1252", "EBCDIC-CP-US"])
-def test_other_declared_encodings_are_refused(encoding):
+def test_other_declared_encodings_are_refused_as_an_encoding_not_a_dtd(encoding):
+    # The UTF-7 body hides a DTD; the refusal names the encoding, which is what is wrong
+    # with the file as its sender can see it.
     code, params = refused(declared_encoding(encoding))
-    assert (code, params) == ("file.xml_dtd", {"part": SHEET, "encoding": encoding})
+    assert (code, params) == ("file.xml_encoding", {"part": SHEET, "encoding": encoding})
 
 
-@pytest.mark.parametrize("codec", ["utf-32", "cp500"])
-def test_encodings_the_scan_cannot_read_are_refused(good, codec):
+def test_a_declared_encoding_is_shown_printable_only():
+    code, params = refused(declared_encoding("x\x07\x1b[2Jy"))
+    assert (code, params) == ("file.xml_encoding", {"part": SHEET, "encoding": "x??[2Jy"})
+
+
+@pytest.mark.parametrize(("codec", "named"), [("utf-32", "UTF-32"), ("cp500", "EBCDIC")])
+def test_encodings_the_scan_cannot_read_are_refused(good, codec, named):
     text = '<?xml version="1.0"?><worksheet/>'
-    assert code_of(patch_zip(good, {SHEET: text.encode(codec)})) == "file.xml_dtd"
+    assert refused(patch_zip(good, {SHEET: text.encode(codec)})) == (
+        "file.xml_encoding",
+        {"part": SHEET, "encoding": named},
+    )
+
+
+def test_a_dtd_in_a_supported_encoding_is_still_a_dtd(good):
+    text = '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE x><worksheet/>'
+    assert refused(patch_zip(good, {SHEET: text.encode()})) == ("file.xml_dtd", {"part": SHEET})
 
 
 @pytest.mark.parametrize(
