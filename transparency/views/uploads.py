@@ -34,6 +34,7 @@ from transparency.extensions import limiter
 from transparency.importing import Mapping, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
+from transparency.problems import Problem
 from transparency.security import current_account, current_scope, remote_addr
 from transparency.services import audit, import_jobs, imports, mappings
 from transparency.spreadsheets import column_letter
@@ -105,7 +106,9 @@ def new():
         if file:
             file.close()  # the multipart parser may have spooled it to a temporary file
         iset = sets.get(chosen)
-        if iset is None or not content:
+        if iset is not None and file and file.filename and not content:
+            error = messages.describe(Problem("file.empty"))  # chosen, but 0 bytes: nothing kept
+        elif iset is None or not content:
             error = _("Choose an indicator set and a file.")
         else:
             return _received(

@@ -1,0 +1,393 @@
+"""Security battery through the upload pages: the hostile files of UP-02 (zip bombs),
+UP-03 (disguised and unsupported formats), UP-04 (active or foreign content) and XML-01
+(entity expansion), sent by the Dinsos operator to ``/unggah`` and followed to the report.
+
+The files are those ``tests/test_containers.py`` refuses directly (``tests/hostile_files``);
+here each one goes the whole way: received, read by the job (in-process in the test app,
+as ``IMPORT_IN_PROCESS`` runs it; ``tests/test_import_worker.py`` covers the child
+process), refused with its own sentence, nothing written, nothing of the file kept.
+"""
+
+import io
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import func
+from sqlmodel import select
+
+from tests.conftest import login
+from tests.hostile_files import (
+    CSV_TEXT,
+    EXE,
+    HTML_TABLE,
+    MIB,
+    PDF,
+    SHEET,
+    declared_encoding,
+    dtd_in_part,
+    encrypted_ooxml,
+    forged_size_bomb,
+    legacy_xls_header,
+    macro_content_type,
+    many_entries,
+    ods,
+    quoted_overlap,
+    ratio_bomb,
+    symlink_entry,
+    total_size_bomb,
+    truncated,
+    with_part,
+    xlsb,
+)
+from tests.test_battery_imports import snapshot
+from transparency.containers import Limits
+from transparency.models import ActiveUpload, Figure, StagedFigure, Upload, UploadFile
+from transparency.services import import_jobs, imports
+from transparency.spreadsheets import read_sheets
+
+pytestmark = pytest.mark.demo_once
+
+EXPANDS = (
+    "Isi berkas Excel ini jauh lebih besar daripada berkas biasa setelah dibuka; "
+    "berkas tidak diproses."
+)
+DAMAGED = "Berkas rusak. Simpan ulang di Excel lalu coba lagi."
+NOT_SPREADSHEET = "Berkas ini bukan lembar kerja. Unggah berkas Excel (.xlsx, .xls) atau CSV."
+BAD_NAME = "Berkas Excel berisi bagian dengan nama yang tidak diizinkan."
+
+
+def active(part: str) -> str:
+    return (
+        f"Berkas Excel berisi makro, tautan, atau objek sisipan ({part}). Simpan salinannya "
+        "tanpa isi tersebut sebagai .xlsx biasa."
+    )
+
+
+def dtd(part: str) -> str:
+    return f"Berkas Excel berisi XML yang tidak didukung (DTD) di {part}."
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile file: how to make it, its name, the refusal's code and sentence."""
+
+    make: Callable[[], bytes]
+    filename: str
+    code: str
+    message: str  # in Indonesian, the default language
+    small_total: bool = False  # the total-size limit lowered to 2 MiB for this file
+
+
+CASES = {
+    # UP-02: zip bombs
+    "ratio-bomb": Case(lambda: ratio_bomb(3), "bom.xlsx", "file.expands_too_much", EXPANDS),
+    "total-size-bomb": Case(
+        lambda: total_size_bomb(10, 512), "bom.xlsx", "file.expands_too_much", EXPANDS, True
+    ),
+    "10000-entries": Case(
+        lambda: many_entries(10_000),
+        "bom.xlsx",
+        "file.too_many_parts",
+        "Berkas Excel ini berisi terlalu banyak bagian untuk ukuran berkas biasa.",
+    ),
+    "quoted-overlap": Case(quoted_overlap, "bom.xlsx", "file.damaged", DAMAGED),
+    "forged-size": Case(lambda: forged_size_bomb(4), "bom.xlsx", "file.expands_too_much", EXPANDS),
+    # UP-03: disguised and unsupported formats
+    "legacy-xls-header-only": Case(
+        legacy_xls_header,
+        "lama.xls",
+        "file.unreadable",
+        "Berkas Excel tidak dapat dibaca; mungkin rusak. Simpan ulang di Excel lalu coba lagi.",
+    ),
+    "password-protected": Case(
+        encrypted_ooxml,
+        "rahasia.xlsx",
+        "file.encrypted",
+        "Berkas Excel ini dilindungi kata sandi. Hapus kata sandinya di Excel, lalu coba lagi.",
+    ),
+    "xlsb": Case(
+        xlsb,
+        "data.xlsb",
+        "file.xlsb",
+        "Berkas ini berformat Excel biner (.xlsb). Simpan sebagai .xlsx.",
+    ),
+    "ods": Case(
+        ods, "data.ods", "file.ods", "Berkas ini berformat OpenDocument. Simpan sebagai .xlsx."
+    ),
+    "html-saved-as-xls": Case(
+        lambda: HTML_TABLE,
+        "laporan.xls",
+        "file.html_table",
+        "Berkas ini adalah halaman web yang disimpan sebagai Excel. Buka di Excel, lalu "
+        "simpan sebagai .xlsx.",
+    ),
+    "csv-renamed-xlsx": Case(
+        lambda: CSV_TEXT, "laporan.xlsx", "file.not_spreadsheet", NOT_SPREADSHEET
+    ),
+    "pdf-renamed-xlsx": Case(lambda: PDF, "laporan.xlsx", "file.not_spreadsheet", NOT_SPREADSHEET),
+    "exe-renamed-xlsx": Case(lambda: EXE, "laporan.xlsx", "file.not_spreadsheet", NOT_SPREADSHEET),
+    "truncated-zip": Case(truncated, "data.xlsx", "file.damaged", DAMAGED),
+    "non-utf8-xml": Case(
+        lambda: declared_encoding("ISO-8859-1"),
+        "data.xlsx",
+        "file.xml_encoding",
+        f"XML di {SHEET} memakai pengodean yang tidak dipakai program lembar kerja "
+        "(ISO-8859-1): berkas rusak atau tidak disimpan oleh program lembar kerja. "
+        "Simpan ulang di Excel sebagai .xlsx lalu coba lagi.",
+    ),
+    # UP-04: active or foreign content
+    "macro-enabled-type": Case(
+        lambda: macro_content_type("application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        "data.xlsx",
+        "file.active_content",
+        active("[Content_Types].xml"),
+    ),
+    "vba-project": Case(
+        lambda: with_part("xl/vbaProject.bin"),
+        "data.xlsx",
+        "file.active_content",
+        active("xl/vbaProject.bin"),
+    ),
+    "activex": Case(
+        lambda: with_part("xl/activeX/activeX1.xml"),
+        "data.xlsx",
+        "file.active_content",
+        active("xl/activeX/activeX1.xml"),
+    ),
+    "ole-embedding": Case(
+        lambda: with_part("xl/embeddings/oleObject1.bin"),
+        "data.xlsx",
+        "file.active_content",
+        active("xl/embeddings/oleObject1.bin"),
+    ),
+    "connections": Case(
+        lambda: with_part("xl/connections.xml"),
+        "data.xlsx",
+        "file.active_content",
+        active("xl/connections.xml"),
+    ),
+    "nested-zip": Case(
+        lambda: with_part("xl/media/archive.zip"),
+        "data.xlsx",
+        "file.active_content",
+        active("xl/media/archive.zip"),
+    ),
+    "absolute-name": Case(lambda: with_part("/etc/x"), "data.xlsx", "file.bad_part_name", BAD_NAME),
+    "climbing-name": Case(
+        lambda: with_part("../../x"), "data.xlsx", "file.bad_part_name", BAD_NAME
+    ),
+    "symlink": Case(symlink_entry, "data.xlsx", "file.bad_part_name", BAD_NAME),
+    # XML-01: entity expansion in every kind of part, UTF-8 and UTF-16LE with a BOM
+    "billion-laughs-sheet": Case(
+        lambda: dtd_in_part(SHEET, "billion-laughs"), "data.xlsx", "file.xml_dtd", dtd(SHEET)
+    ),
+    "quadratic-shared-strings-utf16": Case(
+        lambda: dtd_in_part("xl/sharedStrings.xml", "quadratic", "utf-16le-bom"),
+        "data.xlsx",
+        "file.xml_dtd",
+        dtd("xl/sharedStrings.xml"),
+    ),
+    "billion-laughs-workbook-utf16": Case(
+        lambda: dtd_in_part("xl/workbook.xml", "billion-laughs", "utf-16le-bom"),
+        "data.xlsx",
+        "file.xml_dtd",
+        dtd("xl/workbook.xml"),
+    ),
+    "quadratic-rels": Case(
+        lambda: dtd_in_part("_rels/.rels", "quadratic"),
+        "data.xlsx",
+        "file.xml_dtd",
+        dtd("_rels/.rels"),
+    ),
+    "billion-laughs-content-types": Case(
+        lambda: dtd_in_part("[Content_Types].xml", "billion-laughs"),
+        "data.xlsx",
+        "file.xml_dtd",
+        dtd("[Content_Types].xml"),
+    ),
+    "utf7-declared": Case(
+        lambda: declared_encoding("UTF-7"),
+        "data.xlsx",
+        "file.xml_encoding",
+        f"XML di {SHEET} memakai pengodean yang tidak dipakai program lembar kerja "
+        "(UTF-7): berkas rusak atau tidak disimpan oleh program lembar kerja. "
+        "Simpan ulang di Excel sebagai .xlsx lalu coba lagi.",
+    ),
+}
+
+ENGLISH = {  # the same refusals with the language switched to English
+    "ratio-bomb": "The workbook expands to far more data than a normal file; it was not opened.",
+    "non-utf8-xml": (
+        f"The XML in {SHEET} is in an encoding spreadsheet programs do not use (ISO-8859-1): "
+        "the file is damaged or was not saved by a spreadsheet program. Save it again in "
+        "Excel as .xlsx and retry."
+    ),
+    "vba-project": (
+        "The workbook contains macros, links or embedded objects (xl/vbaProject.bin). Save a "
+        "copy without them as a plain .xlsx."
+    ),
+}
+
+
+def kept(session, full: bool = False) -> dict:
+    """What a refused file must leave as it was: the figures, the versions in force, the
+    staged figures and the files kept, and the uploads (to which it adds one, failed).
+
+    ``full`` compares every figure row (``snapshot()``, about a second on the demo's
+    37,000 figures); otherwise the figures are compared by count, largest id and sums,
+    which is enough as figures are only ever added, never updated in place.
+    """
+    if full:
+        state = snapshot(session)
+        return {k: state[k] for k in ("figures", "active", "staged", "files", "uploads")}
+    figures = session.exec(
+        select(
+            func.count(),
+            func.max(Figure.id),
+            func.sum(Figure.value),
+            func.sum(Figure.upload_id),
+            func.sum(Figure.area_id),
+        )
+    ).one()
+    return {
+        "figures": tuple(figures),
+        "active": sorted(
+            session.exec(
+                select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id)
+            ).all()
+        ),
+        "staged": session.exec(select(func.count()).select_from(StagedFigure)).one(),
+        "files": sorted(session.exec(select(UploadFile.upload_id)).all()),
+        "uploads": sorted(session.exec(select(Upload.id, Upload.status)).all()),
+    }
+
+
+_SIGNED_IN: dict[str, str] = {}  # the Dinsos operator's session cookie, once signed in
+
+
+def dinsos(app):
+    """A client signed in as the Dinsos operator. Signing in costs an Argon2 verification
+    (a quarter of a second, more on a busy machine), so the session cookie of the module's
+    first sign-in is reused: the account is the module's seeded one, never changed, and
+    every test app signs cookies with the same key."""
+    client = app.test_client()
+    if _SIGNED_IN:
+        client.set_cookie("session", _SIGNED_IN["session"])
+    else:
+        assert login(client, "dinsos").status_code == 302
+        _SIGNED_IN["session"] = client.get_cookie("session").value
+    return client
+
+
+def send(client, data: bytes, filename: str, lang: str | None = None):
+    """Post the file for Dinsos' Gamis/Pramis set, 2026-11, without a saved mapping."""
+    query = f"?lang={lang}" if lang else ""
+    sent = client.post(
+        f"/unggah/{query}",
+        content_type="multipart/form-data",
+        data={
+            "indicator_set": "dinsos_gamis_pramis",
+            "period": "2026-11",
+            "mapping": "",
+            "file": (io.BytesIO(data), filename),
+        },
+    )
+    sent.request.environ["wsgi.input"].close()  # the test client spools big bodies to disk
+    return sent
+
+
+@pytest.fixture
+def small_total(monkeypatch):
+    """The total decompressed limit lowered to 2 MiB where the job reads files, so that a
+    total-size bomb stays a few MB."""
+    small = Limits(max_uncompressed=2 * MIB)
+
+    def reader(data, filename, limits=small):
+        return read_sheets(data, filename, limits)
+
+    monkeypatch.setattr(imports, "read_sheets", reader)
+    monkeypatch.setattr(import_jobs, "read_sheets", reader)
+
+
+@pytest.fixture
+def no_temp_files(tmp_path, monkeypatch):
+    """Temporary files go to a folder of the test's own, which must stay empty: nothing
+    of an upload is extracted to disk (UP-04)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def sent_and_followed(app, session, request, case: Case, lang: str | None, full: bool = False):
+    """Send the case's file as the Dinsos operator and follow the pages to the report;
+    check everything a refusal must leave as it was. Returns the report page."""
+    if case.small_total:
+        request.getfixturevalue("small_total")
+    client = dinsos(app)
+    data = case.make()
+    assert len(data) < 2 * MIB  # small bombs: a few seconds for the whole battery
+    before = kept(session, full)
+    assert session.exec(select(func.count()).select_from(Figure)).one() > 0  # to be kept
+
+    sent = send(client, data, case.filename, lang)
+    assert sent.status_code == 302
+    mapping_url = sent.headers["Location"]
+    upload_id = int(re.fullmatch(r"/unggah/(\d+)/pemetaan", mapping_url).group(1))
+    mapping = client.get(mapping_url)  # the job found nothing to map: on to the report
+    assert (mapping.status_code, mapping.headers["Location"]) == (302, f"/unggah/{upload_id}")
+    report = client.get(f"/unggah/{upload_id}")
+    assert report.status_code == 200
+    page = report.get_data(as_text=True)
+
+    assert "Traceback" not in page
+    assert kept(session, full) == {
+        **before,
+        "uploads": sorted([*before["uploads"], (upload_id, "failed")]),
+    }
+    assert [p["code"] for p in session.get(Upload, upload_id).problems] == [case.code]
+    assert client.get(f"/unggah/{upload_id}/laporan.xlsx").status_code == 404  # no rows kept
+    health = client.get("/healthz")
+    assert (health.status_code, health.get_json()) == (200, {"status": "ok", "database": "up"})
+    return page
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_hostile_file_through_the_upload_pages_is_refused_clearly_and_changes_nothing(
+    app, session, request, no_temp_files, name
+):
+    case = CASES[name]
+    page = sent_and_followed(app, session, request, case, lang=None)
+    assert "Berkas tidak dapat diimpor; tidak ada yang disimpan." in page
+    assert f"<strong>ditolak</strong>: {escaped(case.message)}</td>" in page
+
+
+@pytest.mark.parametrize("name", list(ENGLISH))
+def test_the_refusal_reads_in_english_when_the_language_is_switched(
+    app, session, request, no_temp_files, name
+):
+    page = sent_and_followed(app, session, request, CASES[name], lang="en", full=True)
+    assert "The file could not be imported; nothing was written." in page
+    assert f"<strong>rejected</strong>: {escaped(ENGLISH[name])}</td>" in page
+
+
+def escaped(text: str) -> str:
+    """The text as Jinja writes it into the page."""
+    return str(escape(text))
+
+
+def test_an_empty_file_is_named_empty_and_nothing_is_kept(app, session, no_temp_files):
+    client = dinsos(app)
+    before = snapshot(session)
+    answer = send(client, b"", "kosong.xlsx")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert '<p class="error" role="alert">Berkas kosong.</p>' in page
+    assert "Traceback" not in page
+    assert snapshot(session) == before  # not even an upload row
+    assert client.get("/healthz").status_code == 200
