@@ -8,12 +8,15 @@ as ``IMPORT_IN_PROCESS`` runs it; ``tests/test_import_worker.py`` covers the chi
 process), refused with its own sentence, nothing written, nothing of the file kept.
 """
 
+import ast
 import io
 import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+import flask_babel
 import pytest
 from markupsafe import escape
 from sqlalchemy import func
@@ -44,8 +47,10 @@ from tests.hostile_files import (
     xlsb,
 )
 from tests.test_battery_imports import snapshot
+from transparency import containers, messages
 from transparency.containers import Limits
 from transparency.models import ActiveUpload, Figure, StagedFigure, Upload, UploadFile
+from transparency.problems import Problem
 from transparency.services import import_jobs, imports
 from transparency.spreadsheets import read_sheets
 
@@ -391,3 +396,42 @@ def test_an_empty_file_is_named_empty_and_nothing_is_kept(app, session, no_temp_
     assert "Traceback" not in page
     assert snapshot(session) == before  # not even an upload row
     assert client.get("/healthz").status_code == 200
+
+
+# --- every container code reads as a sentence in both languages ----------------------------
+
+
+def container_codes() -> dict[str, set[str]]:
+    """Every code ``containers.py`` can raise, with the parameters its calls pass."""
+    tree = ast.parse(Path(containers.__file__).read_text(encoding="utf-8"))
+    codes: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "_fail"
+        ):
+            code = node.args[0]
+            assert isinstance(code, ast.Constant), ast.dump(node)
+            codes.setdefault(code.value, set()).update(k.arg for k in node.keywords)
+    return codes
+
+
+def test_the_container_codes_found_are_the_documented_ones():
+    documented = set(re.findall(r"^- ``(file\.\w+)``", containers.__doc__, re.M))
+    assert set(container_codes()) == documented
+    assert {"file.xml_dtd", "file.xml_encoding", "file.expands_too_much"} <= documented
+    assert len(documented) == 15
+
+
+@pytest.mark.parametrize("code", sorted(container_codes()))
+def test_every_container_code_has_a_sentence_in_indonesian_and_english(app, code):
+    params = {name: f"<{name}>" for name in container_codes()[code]}
+    said = {}
+    for lang in ("id", "en"):
+        with app.app_context(), flask_babel.force_locale(lang):
+            said[lang] = messages.describe(Problem(code, params=params))
+    for text in said.values():
+        assert text.strip() and text != code
+        assert "%(" not in text
+    assert said["id"] != said["en"]  # translated, not the English left in place
