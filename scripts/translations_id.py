@@ -320,6 +320,8 @@ ID = {
     "REASON": "ALASAN",
     "ROW": "BARIS",
     "Download your rows with the reasons (Excel)": "Unduh baris Anda beserta alasannya (Excel)",
+    "+%(count)s more, not listed here.": "+%(count)s lainnya, tidak dicantumkan di sini.",
+    "The Excel report lists every one.": "Laporan Excel memuat semuanya.",
     "kept until you save or cancel, a day at most.": "disimpan sampai Anda menyimpan atau membatalkan, paling lama sehari.",
     # Issue 6: publication, the public portal and open data.
     "%(count)s RT have no data yet": "%(count)s RT belum ada data",

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import flask_babel
+import openpyxl
 import pytest
 from markupsafe import escape
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.conftest import login
+from tests.conftest import SEED, login
 from tests.hostile_files import (
     CSV_TEXT,
     EXE,
@@ -47,12 +48,23 @@ from tests.hostile_files import (
     xlsb,
 )
 from tests.test_battery_imports import snapshot
-from transparency import containers, messages
+from tests.test_upload_web import confirm_suggestions
+from transparency import cli_import, containers, messages
 from transparency.containers import Limits
-from transparency.models import ActiveUpload, Figure, StagedFigure, Upload, UploadFile
+from transparency.indicator_sets import load_indicator_sets
+from transparency.models import (
+    ActiveUpload,
+    Area,
+    AreaLevel,
+    Figure,
+    StagedFigure,
+    Upload,
+    UploadFile,
+)
 from transparency.problems import Problem
 from transparency.services import import_jobs, imports
 from transparency.spreadsheets import read_sheets
+from transparency.views import uploads as upload_views
 
 pytestmark = pytest.mark.demo_once
 
@@ -435,3 +447,143 @@ def test_every_container_code_has_a_sentence_in_indonesian_and_english(app, code
         assert text.strip() and text != code
         assert "%(" not in text
     assert said["id"] != said["en"]  # translated, not the English left in place
+
+
+# --- IM-01: one bad row in 10,000, and more problems than the report lists --------------------
+
+WONOREJO = "35.78.03.1005"  # Wonorejo (Rungkut): 40 RTs in the register
+FAMILY_HEADER = ["NO KK", "KODE KELURAHAN", "RW", "RT", "JUMLAH ANGGOTA", "KATEGORI"]
+
+
+def family_list(session, families: int, bad_rows: dict[int, str]) -> bytes:
+    """A Dinsos family list of Wonorejo (Rungkut): one family per row from Excel row 2, in
+    turn in each of its 40 RTs; the rows in ``bad_rows`` name that RT (of RW 001) instead,
+    one the register does not have."""
+    codes = sorted(
+        session.exec(
+            select(Area.code).where(Area.level == AreaLevel.RT, Area.code.like(f"{WONOREJO}.%"))
+        ).all()
+    )
+    assert len(codes) == 40
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Data")
+    sheet.append(FAMILY_HEADER)
+    for index in range(families):
+        _kelurahan, rw, rt = codes[index % 40].rsplit(".", 2)
+        row = index + 2
+        if row in bad_rows:
+            rw, rt = "001", bad_rows[row]
+        category = "GAMIS" if index % 3 else "PRAMIS"
+        sheet.append([f"3578{index:012d}", WONOREJO, rw, rt, 1 + index % 5, category])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def dry_run(client, data: bytes) -> str:
+    """Send a family list, confirm the suggested mapping; the report page's URL."""
+    sent = send(client, data, "keluarga.xlsx")
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/pemetaan")
+    confirmed, _form = confirm_suggestions(client, sent.headers["Location"], "")
+    assert confirmed.status_code == 302
+    return confirmed.headers["Location"]
+
+
+def in_force(session) -> dict:
+    """The figures and the versions in force, from ``snapshot()``."""
+    state = snapshot(session)
+    return {"figures": state["figures"], "active": state["active"]}
+
+
+def test_im01_one_bad_row_at_9999_of_10000_is_listed_and_nothing_is_committed(app, session):
+    """IM-01: the dry run of 10,000 families rejects exactly Excel row 9,999 and names it
+    (row, column, reason); nothing reaches the figures in force. The rows that passed are
+    committed only when the operator, having seen this, saves them."""
+    client = dinsos(app)
+    data = family_list(session, 10_000, {9_999: "099"})
+    before = in_force(session)
+
+    report_url = dry_run(client, data)
+    page = client.get(report_url).get_data(as_text=True)
+
+    assert re.findall(r'id="rows-(\w+)">([\d.]+)<', page) == [
+        ("read", "10.000"),
+        ("accepted", "9.999"),
+        ("rejected", "1"),
+        ("warned", "0"),
+    ]
+    assert re.findall(r'<tr class="(\w+)"><td>(\d+)</td><td>(\w*)</td>', page) == [
+        ("error", "9999", "D")
+    ]
+    assert "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005." in page
+    assert "Masalah (1)" in page
+    assert 'id="problems-more"' not in page
+    assert "Traceback" not in page
+    assert in_force(session) == before
+    upload = session.get(Upload, int(report_url.rsplit("/", 1)[1]))
+    assert (upload.status, upload.rows_rejected) == ("ready", 1)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown", "listed", "more"),
+    [(20, 10, 10, 20), (5, 10, 5, 25), (None, None, 30, 0)],
+    ids=["page-cap", "stored-cap", "no-cap"],
+)
+def test_im01_problems_beyond_the_lists_are_counted_not_dropped(
+    app, session, monkeypatch, stored, shown, listed, more
+):
+    """IM-01: 30 rejected rows. The job stores at most ``MAX_STORED_PROBLEMS`` and the
+    page lists at most ``PROBLEMS_SHOWN`` (lowered here): the page says how many more there
+    are; the report workbook, built from every problem, marks all 30."""
+    if stored is not None:
+        monkeypatch.setattr(imports, "MAX_STORED_PROBLEMS", stored)
+        monkeypatch.setattr(upload_views, "PROBLEMS_SHOWN", shown)
+    client = dinsos(app)
+    bad = {row: f"{100 + row:03d}" for row in range(12, 42)}  # rows 12..41: RT 112..141
+    report_url = dry_run(client, family_list(session, 60, bad))
+
+    page = client.get(report_url).get_data(as_text=True)
+    assert re.findall(r'<tr class="error"><td>(\d+)</td>', page) == [
+        str(row) for row in range(12, 12 + listed)
+    ]
+    assert "Masalah (30)" in page
+    expected = (
+        f'<p id="problems-more">+{more} lainnya, tidak dicantumkan di sini. '
+        "Laporan Excel memuat semuanya.</p>"
+    )
+    assert (expected in page) == bool(more)
+    assert ('id="problems-more"' in page) == bool(more)
+    if more:
+        english = client.get(report_url + "?lang=en").get_data(as_text=True)
+        assert (
+            f'<p id="problems-more">+{more} more, not listed here. '
+            "The Excel report lists every one.</p>"
+        ) in english
+
+    marked = openpyxl.load_workbook(io.BytesIO(client.get(report_url + "/laporan.xlsx").data))
+    reasons = {
+        row[0].row: row[-1].value for row in marked.active.iter_rows(min_row=2) if row[-1].value
+    }
+    assert sorted(reasons) == list(range(12, 42))
+    assert reasons[41] == "RT 141 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005."
+
+
+def test_the_import_command_counts_the_problems_it_does_not_print(app, session, monkeypatch):
+    """The same count on ``flask import``: the problems beyond those printed are counted."""
+    monkeypatch.setattr(cli_import, "PROBLEMS_LISTED", 10)
+    bad = {row: f"{100 + row:03d}" for row in range(12, 42)}
+    data = family_list(session, 60, bad)
+    report = imports.preview_import(
+        session,
+        data,
+        "keluarga.xlsx",
+        load_indicator_sets(SEED / "indicator_sets.json")["dinsos_gamis_pramis"],
+        "2026-11",
+    )
+    with app.app_context(), flask_babel.force_locale("en"):
+        lines = cli_import.format_report(report).splitlines()
+    start = lines.index("30 problem(s):")
+    assert [line.split(": ", 1)[0] for line in lines[start + 1 : start + 11]] == [
+        f'  [rejected] sheet "Data", row {row}, column D' for row in range(12, 22)
+    ]
+    assert lines[start + 11 :] == ["  +20 more, not listed here."]

@@ -40,6 +40,7 @@ from transparency.services import audit, import_jobs, imports, mappings
 from transparency.spreadsheets import column_letter
 
 bp = Blueprint("uploads", __name__, url_prefix="/unggah")
+PROBLEMS_SHOWN = 1000  # rows of the report page's problem table; the rest are counted
 _CHILDREN: list[subprocess.Popen] = []  # running import jobs of this server process
 
 
@@ -278,11 +279,16 @@ def report(upload_id: int):
         stall = timedelta(seconds=current_app.config["IMPORT_STALL_SECONDS"])
         if import_jobs.sweep_stalled(get_session(), datetime.now(UTC), stall):
             get_session().commit()
-    problems = [imports.problem_from_json(p) for p in upload.problems]
+    stored = upload.problems[:PROBLEMS_SHOWN]
+    problems = [imports.problem_from_json(p) for p in stored]
+    # The job stores at most imports.MAX_STORED_PROBLEMS, the page lists PROBLEMS_SHOWN:
+    # the rest are counted, never silently left out.
+    found = max((upload.summary or {}).get("problem_count", 0), len(upload.problems))
     return render_template(
         "uploads/report.html",
         upload=upload,
         problems=problems,
+        problems_more=found - len(problems),
         render=messages.render,
         label=messages.field_label,
         letter=column_letter,
