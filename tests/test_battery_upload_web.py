@@ -6,14 +6,20 @@ The files are those ``tests/test_containers.py`` refuses directly (``tests/hosti
 here each one goes the whole way: received, read by the job (in-process in the test app,
 as ``IMPORT_IN_PROCESS`` runs it; ``tests/test_import_worker.py`` covers the child
 process), refused with its own sentence, nothing written, nothing of the file kept.
+
+Also on the pages: IM-01 (one bad row in 10,000 is named and nothing is committed;
+problems beyond those listed are counted) and IM-07 (a commit is bound to the dry run's
+file, operator and deadline, and takes effect once).
 """
 
 import ast
+import hashlib
 import io
 import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask_babel
@@ -56,11 +62,16 @@ from transparency.models import (
     ActiveUpload,
     Area,
     AreaLevel,
+    AuditEvent,
+    Department,
     Figure,
+    Role,
     StagedFigure,
     Upload,
     UploadFile,
+    User,
 )
+from transparency.passwords import hash_password
 from transparency.problems import Problem
 from transparency.services import import_jobs, imports
 from transparency.spreadsheets import read_sheets
@@ -587,3 +598,165 @@ def test_the_import_command_counts_the_problems_it_does_not_print(app, session, 
         f'  [rejected] sheet "Data", row {row}, column D' for row in range(12, 22)
     ]
     assert lines[start + 11 :] == ["  +20 more, not listed here."]
+
+
+# --- IM-07: a commit is bound to its dry run: file, operator, deadline, once ------------------
+
+NOT_THIS_FILE = "Berkas ini berbeda dengan berkas yang diperiksa saat uji coba."
+NOT_YOURS = "Hanya pengguna yang menjalankan uji coba ini yang dapat menyimpan angkanya."
+EXPIRED = "Uji coba ini sudah lebih dari sehari. Silakan unggah ulang berkasnya."
+ALREADY_DONE = "Unggahan ini sudah disimpan, dibatalkan, atau digantikan; tidak ada yang diubah."
+STALE = (
+    "Ada unggahan lain untuk periode ini yang disimpan setelah uji coba Anda. Tidak ada yang "
+    "diubah; jalankan uji coba lagi untuk melihat perbedaannya."
+)
+SECOND_OPERATOR_PASSWORD = "dinsos-operator-kedua-2026"
+
+
+@dataclass
+class DryRun:
+    """A dry run of a small family list, ready, by the Dinsos operator."""
+
+    client: object
+    upload_id: int
+    sha256: str
+    report_url: str
+
+
+def ready_dry_run(app, session, families: int = 60) -> DryRun:
+    client = dinsos(app)
+    report_url = dry_run(client, family_list(session, families, {}))
+    page = client.get(report_url).get_data(as_text=True)
+    sha256 = re.search(r'name="sha256" value="(\w+)"', page).group(1)
+    upload = session.get(Upload, int(report_url.rsplit("/", 1)[1]))
+    assert (upload.status, upload.sha256) == ("ready", sha256)
+    return DryRun(client, upload.id, sha256, report_url)
+
+
+def figures_in_force(session) -> dict:
+    """The figures (by fingerprint) and every version pointer."""
+    state = kept(session)
+    return {"figures": state["figures"], "active": state["active"]}
+
+
+def committed_by(session, upload_id: int) -> tuple:
+    """The upload's status, its figures and its commit events."""
+    figures = session.exec(
+        select(func.count()).select_from(Figure).where(Figure.upload_id == upload_id)
+    ).one()
+    commits = session.exec(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "upload.commit", AuditEvent.object_id == str(upload_id))
+    ).one()
+    return session.get(Upload, upload_id).status, figures, commits
+
+
+def second_operator(app, session):
+    """A client signed in as a second operator of Dinsos (the same department)."""
+    dinsos_id = session.exec(select(Department.id).where(Department.code == "dinsos")).one()
+    session.add(
+        User(
+            username="dinsos.kedua",
+            role=Role.OPERATOR,
+            department_id=dinsos_id,
+            password_hash=hash_password(SECOND_OPERATOR_PASSWORD),
+            must_change_password=False,
+        )
+    )
+    session.commit()
+    client = app.test_client()
+    assert login(client, "dinsos.kedua", SECOND_OPERATOR_PASSWORD).status_code == 302
+    return client
+
+
+def refused_flash(page: str) -> list[str]:
+    return re.findall(r'<p class="error" role="status">([^<]*)</p>', page)
+
+
+@pytest.mark.parametrize(
+    "case", ["earlier-file", "no-sha256", "same-department", "walidata", "expired"]
+)
+def test_im07_a_commit_not_bound_to_its_dry_run_is_refused_and_writes_nothing(app, session, case):
+    """IM-07: the commit must carry the sha256 of the file the dry run checked (not that of
+    an earlier version of the file), come from the operator who ran it (another Dinsos
+    operator, or the walidata who sees every upload, may not), and come in time."""
+    run = ready_dry_run(app, session)
+    client, sha256, message = run.client, run.sha256, None
+    if case == "earlier-file":
+        earlier = family_list(session, 59, {})
+        sha256, message = hashlib.sha256(earlier).hexdigest(), NOT_THIS_FILE
+        assert sha256 != run.sha256
+    elif case == "no-sha256":
+        sha256, message = "", NOT_THIS_FILE
+    elif case == "same-department":
+        client, message = second_operator(app, session), NOT_YOURS
+    elif case == "walidata":
+        client = app.test_client()
+        assert login(client, "walidata").status_code == 302
+        message = NOT_YOURS
+    else:
+        upload = session.get(Upload, run.upload_id)
+        upload.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+        session.add(upload)
+        session.commit()
+        message = EXPIRED
+    before = figures_in_force(session)
+
+    answer = client.post(f"{run.report_url}/simpan", data={"sha256": sha256})
+
+    assert (answer.status_code, answer.headers["Location"]) == (302, run.report_url)
+    assert refused_flash(client.get(run.report_url).get_data(as_text=True)) == [message]
+    assert figures_in_force(session) == before
+    assert committed_by(session, run.upload_id) == ("ready", 0, 0)
+    # the operator who ran it, with its sha256, still can (not once expired)
+    done = run.client.post(f"{run.report_url}/simpan", data={"sha256": run.sha256})
+    assert done.status_code == 302
+    if case == "expired":
+        assert committed_by(session, run.upload_id) == ("ready", 0, 0)
+    else:
+        assert committed_by(session, run.upload_id) == ("committed", 120, 1)
+
+
+def test_im07_an_operator_of_another_department_gets_404_and_nothing_is_written(app, session):
+    run = ready_dry_run(app, session)
+    before = figures_in_force(session)
+    dispendik = app.test_client()
+    assert login(dispendik, "dispendik").status_code == 302
+
+    answer = dispendik.post(f"{run.report_url}/simpan", data={"sha256": run.sha256})
+
+    assert answer.status_code == 404
+    assert figures_in_force(session) == before
+    assert committed_by(session, run.upload_id) == ("ready", 0, 0)
+
+
+def test_im07_a_commit_replayed_is_refused_and_writes_nothing_more(app, session):
+    run = ready_dry_run(app, session)
+    first = run.client.post(f"{run.report_url}/simpan", data={"sha256": run.sha256})
+    assert first.status_code == 302
+    assert committed_by(session, run.upload_id) == ("committed", 120, 1)
+    after_first = figures_in_force(session)
+
+    again = run.client.post(f"{run.report_url}/simpan", data={"sha256": run.sha256})
+
+    assert (again.status_code, again.headers["Location"]) == (302, run.report_url)
+    assert refused_flash(run.client.get(run.report_url).get_data(as_text=True)) == [ALREADY_DONE]
+    assert figures_in_force(session) == after_first
+    assert committed_by(session, run.upload_id) == ("committed", 120, 1)
+
+
+def test_im07_a_dry_run_overtaken_by_a_later_commit_is_stale_and_writes_nothing(app, session):
+    older = ready_dry_run(app, session, families=60)
+    newer = ready_dry_run(app, session, families=61)
+    saved = newer.client.post(f"{newer.report_url}/simpan", data={"sha256": newer.sha256})
+    assert saved.status_code == 302
+    assert committed_by(session, newer.upload_id)[0] == "committed"
+    before = figures_in_force(session)
+
+    answer = older.client.post(f"{older.report_url}/simpan", data={"sha256": older.sha256})
+
+    assert (answer.status_code, answer.headers["Location"]) == (302, older.report_url)
+    assert refused_flash(older.client.get(older.report_url).get_data(as_text=True)) == [STALE]
+    assert figures_in_force(session) == before
+    assert committed_by(session, older.upload_id) == ("ready", 0, 0)

@@ -333,11 +333,13 @@ def commit(upload_id: int):
             )
         except imports.ImportRefused as exc:
             db.rollback()
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         except IntegrityError:  # a constraint refused the write: all of it is rolled back
             db.rollback()
             current_app.logger.exception("commit of upload %s refused by the database", upload_id)
-            flash(_("The figures could not be saved; nothing was written. Please try again."))
+            flash(
+                _("The figures could not be saved; nothing was written. Please try again."), "error"
+            )
         else:
             db.commit()
             flash(_("The figures were saved and are now in force."))
@@ -354,7 +356,7 @@ def cancel(upload_id: int):
         try:
             imports.cancel_upload(db, upload.id, current_account())
         except imports.ImportRefused as exc:
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         db.commit()
     return redirect(url_for("uploads.history"))
 
@@ -395,7 +397,7 @@ def restore(upload_id: int):
             imports.restore_upload(db, upload_id, current_account(), datetime.now(UTC))
         except imports.ImportRefused as exc:
             db.rollback()
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         else:
             db.commit()
             flash(_("The earlier version is in force again."))
