@@ -238,6 +238,7 @@ ID = {
     "without them as a plain .xlsx.": "Berkas Excel berisi makro, tautan, atau objek sisipan (%(part)s). Simpan salinannya "
     "tanpa isi tersebut sebagai .xlsx biasa.",
     "The workbook contains unsupported XML (a DTD) in %(part)s.": "Berkas Excel berisi XML yang tidak didukung (DTD) di %(part)s.",
+    "The XML in %(part)s is in an encoding spreadsheet programs do not use (%(encoding)s): the file is damaged or was not saved by a spreadsheet program. Save it again in Excel as .xlsx and retry.": "XML di %(part)s memakai pengodean yang tidak dipakai program lembar kerja (%(encoding)s): berkas rusak atau tidak disimpan oleh program lembar kerja. Simpan ulang di Excel sebagai .xlsx lalu coba lagi.",
     "The workbook could not be read; it may be damaged. Save it again in Excel and retry.": "Berkas Excel tidak dapat dibaca; mungkin rusak. Simpan ulang di Excel lalu coba lagi.",
     "The workbook expands to far more data than a normal file; it was not opened.": "Isi berkas Excel ini jauh lebih besar daripada berkas biasa setelah dibuka; berkas tidak diproses.",
     "The workbook has too many parts to be a normal file.": "Berkas Excel ini berisi terlalu banyak bagian untuk ukuran berkas biasa.",
@@ -319,6 +320,8 @@ ID = {
     "REASON": "ALASAN",
     "ROW": "BARIS",
     "Download your rows with the reasons (Excel)": "Unduh baris Anda beserta alasannya (Excel)",
+    "+%(count)s more, not listed here.": "+%(count)s lainnya, tidak dicantumkan di sini.",
+    "The Excel report lists every one.": "Laporan Excel memuat semuanya.",
     "kept until you save or cancel, a day at most.": "disimpan sampai Anda menyimpan atau membatalkan, paling lama sehari.",
     # Issue 6: publication, the public portal and open data.
     "%(count)s RT have no data yet": "%(count)s RT belum ada data",

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from tests.browser import LiveServer, seeded_app
 from tests.conftest import SEED, login, register_subset
-from tests.test_containers import patch_zip
+from tests.hostile_files import patch_zip
 from tests.test_import_service import TTL, database_text
 from transparency.db import get_engine
 from transparency.importing import Mapping

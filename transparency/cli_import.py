@@ -90,6 +90,9 @@ def _closing(report: imports.ImportReport, dry_run: bool) -> str:
     return gettext("Dry run: nothing was written.")
 
 
+PROBLEMS_LISTED = 200  # problems printed one per line; the rest are counted
+
+
 def format_report(report: imports.ImportReport) -> str:
     """The dry-run report as lines of text in the current locale."""
     lines = [
@@ -152,7 +155,10 @@ def format_report(report: imports.ImportReport) -> str:
     problems = report.all_problems
     if problems:
         lines.append(gettext("%(count)s problem(s):", count=len(problems)))
-        for problem in problems[:200]:
+        for problem in problems[:PROBLEMS_LISTED]:
             mark = gettext("rejected") if problem.severity == "error" else gettext("warning")
             lines.append(f"  [{mark}] {messages.render(problem)}")
+        if len(problems) > PROBLEMS_LISTED:
+            more = len(problems) - PROBLEMS_LISTED
+            lines.append("  " + gettext("+%(count)s more, not listed here.", count=more))
     return "\n".join(lines)

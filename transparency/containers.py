@@ -28,7 +28,10 @@ Codes raised (``Problem.code``; the params in brackets):
 - ``file.active_content`` [part] — macros, ActiveX, embedded objects, external links,
   data connections, custom ribbons, a macro-enabled content type, or a nested archive.
 - ``file.xml_dtd`` [part] — an XML part with a DOCTYPE or ENTITY declaration (in UTF-8 or
-  UTF-16), or one in an encoding other than UTF-8/UTF-16 (then also [encoding]).
+  UTF-16).
+- ``file.xml_encoding`` [part, encoding] — an XML part in an encoding other than
+  UTF-8/UTF-16 (declared, or UTF-32 or EBCDIC by its first bytes): no spreadsheet program
+  writes one, and the scan for DTDs could not read it.
 - ``file.too_many_sheets`` [limit, count] — more sheets than allowed.
 """
 
@@ -66,6 +69,7 @@ _BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"MZ", b"GIF8", b"\xff\xd8\xff", b"\x1f\x
 _HTML_START = re.compile(r"<(?:!doctype|html|head|body|table|meta|\?xml|style)\b", re.IGNORECASE)
 _XML_NAMES = (".xml", ".rels", ".vml")
 _XML_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be"}
+_UNREAD_CODECS = {"utf-32": "UTF-32", "cp500": "EBCDIC"}  # sniffed, never scanned: named
 _DECLARATION = re.compile(r"<\?xml\b[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
 _DTD = re.compile(
     rb"<!(?:doctype|entity)"
@@ -416,15 +420,15 @@ class _PartScan:
         codec = _sniff_codec(head)
         is_xml_name = self.lower.endswith(_XML_NAMES)
         text = head[:512].decode(codec, errors="replace").lstrip("\ufeff \t\r\n")
-        if codec in ("utf-32", "cp500"):
+        if codec in _UNREAD_CODECS:
             if is_xml_name or text.startswith("<"):
-                _fail("file.xml_dtd", part=self.shown, encoding=codec)
+                _fail("file.xml_encoding", part=self.shown, encoding=_UNREAD_CODECS[codec])
             return
         if not (is_xml_name or text.startswith("<")):
             return  # not XML: only the byte scan for DTD markers applies
         declared = _DECLARATION.match(text)
         if declared and declared.group(1).strip().lower() not in _XML_ENCODINGS:
-            _fail("file.xml_dtd", part=self.shown, encoding=declared.group(1)[:40])
+            _fail("file.xml_encoding", part=self.shown, encoding=_shown(declared.group(1)[:40]))
         self.codec = codec
         self.decoder = codecs.getincrementaldecoder(codec)(errors="replace")
         # In UTF-8 the shared-string table's tag is visible in the bytes; the content types

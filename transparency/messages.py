@@ -82,6 +82,11 @@ TEMPLATES = {
         "without them as a plain .xlsx."
     ),
     "file.xml_dtd": lazy_gettext("The workbook contains unsupported XML (a DTD) in %(part)s."),
+    "file.xml_encoding": lazy_gettext(
+        "The XML in %(part)s is in an encoding spreadsheet programs do not use (%(encoding)s): "
+        "the file is damaged or was not saved by a spreadsheet program. Save it again in "
+        "Excel as .xlsx and retry."
+    ),
     "file.too_many_sheets": lazy_gettext("The workbook has too many sheets."),
     "file.sheet_too_many_rows": lazy_gettext(
         "Sheet %(sheet)s has %(rows)s rows; the limit is %(limit)s rows. Split the file, "

@@ -34,11 +34,13 @@ from transparency.extensions import limiter
 from transparency.importing import Mapping, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
+from transparency.problems import Problem
 from transparency.security import current_account, current_scope, remote_addr
 from transparency.services import audit, import_jobs, imports, mappings
 from transparency.spreadsheets import column_letter
 
 bp = Blueprint("uploads", __name__, url_prefix="/unggah")
+PROBLEMS_SHOWN = 1000  # rows of the report page's problem table; the rest are counted
 _CHILDREN: list[subprocess.Popen] = []  # running import jobs of this server process
 
 
@@ -105,7 +107,9 @@ def new():
         if file:
             file.close()  # the multipart parser may have spooled it to a temporary file
         iset = sets.get(chosen)
-        if iset is None or not content:
+        if iset is not None and file and file.filename and not content:
+            error = messages.describe(Problem("file.empty"))  # chosen, but 0 bytes: nothing kept
+        elif iset is None or not content:
             error = _("Choose an indicator set and a file.")
         else:
             return _received(
@@ -277,11 +281,16 @@ def report(upload_id: int):
         stall = timedelta(seconds=current_app.config["IMPORT_STALL_SECONDS"])
         if import_jobs.sweep_stalled(get_session(), datetime.now(UTC), stall):
             get_session().commit()
-    problems = [imports.problem_from_json(p) for p in upload.problems]
+    stored = upload.problems[:PROBLEMS_SHOWN]
+    problems = [imports.problem_from_json(p) for p in stored]
+    # The job stores at most imports.MAX_STORED_PROBLEMS, the page lists PROBLEMS_SHOWN:
+    # the rest are counted, never silently left out.
+    found = max((upload.summary or {}).get("problem_count", 0), len(upload.problems))
     return render_template(
         "uploads/report.html",
         upload=upload,
         problems=problems,
+        problems_more=found - len(problems),
         render=messages.render,
         label=messages.field_label,
         letter=column_letter,
@@ -326,11 +335,13 @@ def commit(upload_id: int):
             )
         except imports.ImportRefused as exc:
             db.rollback()
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         except IntegrityError:  # a constraint refused the write: all of it is rolled back
             db.rollback()
             current_app.logger.exception("commit of upload %s refused by the database", upload_id)
-            flash(_("The figures could not be saved; nothing was written. Please try again."))
+            flash(
+                _("The figures could not be saved; nothing was written. Please try again."), "error"
+            )
         else:
             db.commit()
             flash(_("The figures were saved and are now in force."))
@@ -347,7 +358,7 @@ def cancel(upload_id: int):
         try:
             imports.cancel_upload(db, upload.id, current_account())
         except imports.ImportRefused as exc:
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         db.commit()
     return redirect(url_for("uploads.history"))
 
@@ -388,7 +399,7 @@ def restore(upload_id: int):
             imports.restore_upload(db, upload_id, current_account(), datetime.now(UTC))
         except imports.ImportRefused as exc:
             db.rollback()
-            flash(messages.refusal(exc))
+            flash(messages.refusal(exc), "error")
         else:
             db.commit()
             flash(_("The earlier version is in force again."))
