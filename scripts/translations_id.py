@@ -14,6 +14,7 @@ ID = {
     '"%(value)s" is not a whole number of zero or more.': '"%(value)s" bukan bilangan bulat nol atau lebih.',
     '"%(value)s" is not one of the categories of this indicator set.': '"%(value)s" tidak termasuk kategori kelompok indikator ini.',
     "%(count)s accounts": "%(count)s akun",
+    'Columns %(first)s ("%(first_header)s") and %(second)s ("%(second_header)s") are both headed as the %(field)s, so it is not clear which one to read. Delete or rename one of them and send the file again.': 'Kolom %(first)s ("%(first_header)s") dan %(second)s ("%(second_header)s") sama-sama berjudul %(field)s, sehingga tidak jelas kolom mana yang dibaca. Hapus atau ganti judul salah satunya, lalu kirim berkas lagi.',
     "%(count)s events": "%(count)s catatan",
     "%(count)s problem(s):": "%(count)s masalah:",
     '%(field)s "%(value)s" is not a number from 1 to 999.': '%(field)s "%(value)s" bukan angka 1 sampai 999.',

@@ -269,6 +269,25 @@ def test_dispendik_sample_adds_up_to_the_expected_figures_with_nothing_rejected(
     assert report.mapping.header_row == 3
 
 
+def test_a_column_headed_like_another_is_refused_in_words_naming_both(app, session):
+    # SS-05: a second "NO RT" column beside RT (D): the file is refused, nothing is read.
+    report = preview(session, DISPENDIK_FILE, edited_dispendik("J3", "NO RT"))
+    assert (report.mapping, report.outcome, report.can_commit) == (None, None, False)
+    [found] = report.problems
+    english, _reason = render(app, found, "en")
+    assert english == (
+        'sheet "Rekap per RT", row 3, column J: Columns D ("RT") and J ("NO RT") are both '
+        "headed as the RT, so it is not clear which one to read. Delete or rename one of them "
+        "and send the file again."
+    )
+    indonesian, _reason = render(app, found, "id")
+    assert indonesian == (
+        'lembar "Rekap per RT", baris 3, kolom J: Kolom D ("RT") dan J ("NO RT") sama-sama '
+        "berjudul RT, sehingga tidak jelas kolom mana yang dibaca. Hapus atau ganti judul "
+        "salah satunya, lalu kirim berkas lagi."
+    )
+
+
 def test_the_dry_run_writes_nothing(session):
     before = {model: count_rows(session, model) for model in (Upload, Figure, StagedFigure)}
     report = preview(session, DISPENDIK_FILE)

@@ -216,6 +216,96 @@ def test_missing_required_columns_are_named():
     ]
 
 
+def test_a_field_headed_twice_is_refused_naming_both_columns_and_headers():
+    # SS-05: the same header text twice, and two aliases of one field; the first column
+    # used to win silently, leaving the other's counts unread.
+    rows = stunting(
+        [[GENTENG, "001", "001", 4.0, "001", 9.0]],
+    )
+    rows[2] = ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING", "NO RT", "Balita Stunting"]
+    mapping, problems = suggest_mapping([sheet(rows)], STUNTING)
+    assert mapping is None
+    assert problems == [
+        Problem(
+            "import.duplicate_column",
+            row=3,
+            column="E",
+            value="NO RT",
+            sheet="Data",
+            params={
+                "field": "rt",
+                "first": "C",
+                "first_header": "RT",
+                "second": "E",
+                "second_header": "NO RT",
+            },
+        ),
+        Problem(
+            "import.duplicate_column",
+            row=3,
+            column="F",
+            value="Balita Stunting",
+            sheet="Data",
+            params={
+                "field": "balita_stunting",
+                "first": "D",
+                "first_header": "BALITA STUNTING",
+                "second": "F",
+                "second_header": "Balita Stunting",
+            },
+        ),
+    ]
+
+
+def test_a_missing_column_and_a_duplicated_one_are_reported_together():
+    rows = [
+        ["KELURAHAN", "RT", "RW", "RT", "KATEGORI", "JUMLAH ANGGOTA"],
+        ["Genteng", "1", "1", "1", "GAMIS", 3],
+    ]
+    mapping, problems = suggest_mapping([sheet(rows)], DINSOS)
+    assert mapping is None
+    assert [(p.code, p.column, p.params.get("field")) for p in problems] == [
+        ("import.missing_column", None, "household_id"),
+        ("import.duplicate_column", "D", "rt"),
+    ]
+
+
+def test_a_merged_group_header_above_the_sub_headers_reads_the_sub_header_row():
+    # SS-05: "WILAYAH" merged across A1:C1 over KODE KELURAHAN / RW / RT. The group row
+    # matches no field; the sub-header row is the header, and the columns are its own.
+    import io
+
+    import openpyxl
+
+    from transparency.spreadsheets import read_sheets
+
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Data"
+    data["A1"] = "WILAYAH"
+    data.merge_cells("A1:C1")
+    data["D1"] = "OKTOBER 2026"
+    for row in (
+        ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "001", "001", 4],
+        [GENTENG, "002", "001", 6],
+    ):
+        data.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = read_sheets(buffer.getvalue(), "stunting.xlsx")
+    assert sheets[0].rows[0] == ["WILAYAH", "", "", "OKTOBER 2026"]
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    assert (mapping.header_row, mapping.columns) == (
+        2,
+        {"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
+    )
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert (outcome.rows_read, outcome.problems) == (2, [])
+
+
 def test_an_rt_file_with_other_column_names_and_a_total_row():
     rows = [
         ["REKAP ANAK USIA SEKOLAH", "", "", "", "", "", "", ""],

@@ -22,6 +22,7 @@ from transparency.spreadsheets import (
     best_header,
     column_letter,
     first_filled,
+    header_duplicates,
     says_total,
 )
 
@@ -110,13 +111,13 @@ def suggest_mapping(
     if "kelurahan_code" not in columns and "kelurahan" not in columns:
         missing.insert(0, "kelurahan")
     header = sheet.rows[index]
-    if missing:
-        return None, [
-            Problem(
-                "import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name}
-            )
-            for name in missing
-        ]
+    problems = [
+        Problem("import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name})
+        for name in missing
+    ]
+    problems += _duplicate_columns(header, index + 1, sheet.name, iset)
+    if problems:
+        return None, problems
     mapping = Mapping(
         sheet=sheet.name,
         header_row=index + 1,
@@ -132,6 +133,32 @@ def suggest_mapping(
     if iset.shape == "household":
         mapping.values = _suggest_values(sheet.rows[index + 1 :], columns["category"], iset)
     return mapping, []
+
+
+def _duplicate_columns(header: list, row: int, sheet: str, iset: IndicatorSet) -> list[Problem]:
+    """A field headed twice (battery SS-05): which column holds it is anybody's guess, so
+    the file is refused naming both columns, rather than the first silently read."""
+    problems = []
+    for name, columns in header_duplicates(header, iset.column_aliases()).items():
+        first = columns[0]
+        for column in columns[1:]:
+            problems.append(
+                Problem(
+                    "import.duplicate_column",
+                    row=row,
+                    column=column_letter(column),
+                    value=clean_text(header[column]),
+                    sheet=sheet,
+                    params={
+                        "field": name,
+                        "first": column_letter(first),
+                        "first_header": clean_text(header[first]),
+                        "second": column_letter(column),
+                        "second_header": clean_text(header[column]),
+                    },
+                )
+            )
+    return problems
 
 
 def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[str]:

@@ -100,6 +100,11 @@ TEMPLATES = {
         "The column for %(field)s was not found. Add a column headed, for example, "
         '"%(example)s", or choose the column in the mapping.'
     ),
+    "import.duplicate_column": lazy_gettext(
+        'Columns %(first)s ("%(first_header)s") and %(second)s ("%(second_header)s") are both '
+        "headed as the %(field)s, so it is not clear which one to read. Delete or rename one "
+        "of them and send the file again."
+    ),
     "import.mapping_sheet_missing": lazy_gettext(
         "The saved mapping names a sheet this workbook does not have."
     ),

@@ -139,18 +139,36 @@ def find_header(
     Returns the row index and, per field found, its column index. A field is found
     when a cell equals one of its aliases after ``header_key`` folding.
     """
-    wanted = {field: {header_key(alias) for alias in names} for field, names in aliases.items()}
+    wanted = _wanted(aliases)
     best: tuple[int, dict[str, int]] = (-1, {})
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found: dict[str, int] = {}
-        for column, cell in enumerate(row):
-            key = header_key(cell)
-            for field, keys in wanted.items():
-                if key in keys and field not in found:
-                    found[field] = column
+        found = {field: columns[0] for field, columns in _matches(row, wanted).items()}
         if len(found) > len(best[1]):
             best = (index, found)
     return best
+
+
+def header_duplicates(row: list, aliases: dict[str, tuple[str, ...]]) -> dict[str, list[int]]:
+    """The fields that more than one column of a header row matches, with those columns
+    (left to right): ``find_header`` keeps the first, so the others would go unread."""
+    matched = _matches(row, _wanted(aliases))
+    return {field: columns for field, columns in matched.items() if len(columns) > 1}
+
+
+def _wanted(aliases: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Each field's aliases, folded by ``header_key``."""
+    return {field: {header_key(alias) for alias in names} for field, names in aliases.items()}
+
+
+def _matches(row: list, wanted: dict[str, set[str]]) -> dict[str, list[int]]:
+    """Every column of a row whose folded text is an alias of a field, per field."""
+    found: dict[str, list[int]] = {}
+    for column, cell in enumerate(row):
+        key = header_key(cell)
+        for field, keys in wanted.items():
+            if key in keys:
+                found.setdefault(field, []).append(column)
+    return found
 
 
 def best_header(
