@@ -288,6 +288,31 @@ def test_a_column_headed_like_another_is_refused_in_words_naming_both(app, sessi
     )
 
 
+def test_a_very_hidden_stale_sheet_is_named_not_read_and_does_not_stop_the_commit(app, session):
+    # SS-06: a stale copy of the figures first, very hidden; the visible sheet is read.
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
+    stale = book.copy_worksheet(book.active)
+    stale.title = "Lama"
+    stale["E4"] = 999
+    stale.sheet_state = "veryHidden"
+    book.move_sheet(stale, offset=-1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = preview(session, DISPENDIK_FILE, buffer.getvalue())
+    assert report.problems == [
+        Problem("import.hidden_sheets", severity="warning", params={"sheets": '"Lama"'})
+    ]
+    assert report.mapping.sheet == "Rekap per RT"
+    assert report.can_commit
+    assert by_rt(report.outcome.values, report.rt_codes) == expected(DISPENDIK_FILE)
+    assert render(app, report.problems[0], "en")[0] == (
+        'Hidden sheets of the workbook were not read: "Lama".'
+    )
+    assert render(app, report.problems[0], "id")[0] == (
+        'Lembar tersembunyi dalam berkas ini tidak dibaca: "Lama".'
+    )
+
+
 def test_the_dry_run_writes_nothing(session):
     before = {model: count_rows(session, model) for model in (Upload, Figure, StagedFigure)}
     report = preview(session, DISPENDIK_FILE)

@@ -1098,6 +1098,125 @@ def test_special_cells_finds_the_sheet_by_name_through_the_relationships():
     assert special_cells(b"not a zip", "Data") == {}
 
 
+# --- hidden rows, columns and sheets (SS-06) ------------------------------------------------
+
+
+def _workbook(sheets: dict[str, list[list]], change=None) -> bytes:
+    """An .xlsx of these sheets (name → rows), changed by ``change(workbook)`` first."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        data = workbook.create_sheet(name)
+        for row in rows:
+            data.append(row)
+    if change is not None:
+        change(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hidden_rows_and_a_hidden_column_are_read_counted_and_reported_once():
+    from transparency.spreadsheets import read_sheets
+
+    def hide(workbook) -> None:
+        data = workbook["Data"]
+        for number in (2, 5, 6, 7, 9, 12):  # 2: a hidden title row, above the header
+            data.row_dimensions[number].hidden = True
+        data.column_dimensions["C"].hidden = True  # RT
+        data.column_dimensions["F"].hidden = True  # nothing is read there
+
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 1],  # row 4
+            [GENTENG, "002", "001", 2],  # row 5, hidden
+            [GENTENG, "009", "007", 3],  # row 6, hidden
+            [TANJUNG_PERAK, "001", "001", "x"],  # row 7, hidden: rejected, still read
+            [],  # row 8
+            [TANJUNG_PERAK, "001", "002", 5],  # row 9, hidden
+            [WONOREJO_R, "001", "001", 6],  # row 10
+            ["TOTAL", "", "", 17],  # row 11
+            [],  # row 12: hidden and blank, so not read
+        ]
+    )
+    sheets = read_sheets(_workbook({"Data": rows}, hide), "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {
+        (21, "balita_stunting"): 1,
+        (22, "balita_stunting"): 2,
+        (23, "balita_stunting"): 3,
+        (32, "balita_stunting"): 5,
+        (1, "balita_stunting"): 6,
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (6, 1, 0)
+    assert outcome.problems == [
+        problem("import.bad_count", 7, "D", "x"),
+        Problem(
+            "import.hidden_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 4, "rows": "5\u20137, 9"},
+        ),
+        Problem(
+            "import.hidden_columns",
+            sheet="Data",
+            severity="warning",
+            params={"columns": "C (RT)"},
+        ),
+    ]
+
+
+def test_a_file_that_hides_nothing_reports_nothing_hidden():
+    _mapping, outcome = read(stunting([[GENTENG, "001", "001", 4.0]]), STUNTING)
+    assert outcome.problems == []
+
+
+def test_the_visible_sheet_is_read_when_a_very_hidden_first_sheet_holds_stale_figures():
+    from transparency.importing import hidden_sheets
+    from transparency.spreadsheets import read_sheets
+
+    def hide(workbook) -> None:
+        workbook["Lama"].sheet_state = "veryHidden"
+        workbook["Cadangan"].sheet_state = "hidden"
+
+    data = _workbook(
+        {
+            "Lama": [STUNTING_HEADER, [GENTENG, "001", "001", 99], [GENTENG, "002", "001", 98]],
+            "Cadangan": [STUNTING_HEADER, [GENTENG, "001", "001", 97]],
+            "Data": stunting([[GENTENG, "001", "001", 4]]),
+        },
+        hide,
+    )
+    sheets = read_sheets(data, "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert (problems, mapping.sheet, mapping.header_row) == ([], "Data", 3)
+    outcome = run(sheets[2], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4}
+    assert hidden_sheets(sheets) == [
+        Problem("import.hidden_sheets", severity="warning", params={"sheets": '"Lama", "Cadangan"'})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "text"),
+    [
+        ([5], "5"),
+        ([5, 6, 7, 9, 14, 15], "5\u20137, 9, 14\u201315"),
+        (list(range(2, 60, 2)), "2, 4, 6, 8, 10, 12, 14, 16, 18, 20, \u2026"),
+    ],
+)
+def test_row_numbers_are_named_as_ranges_and_cut_after_ten(numbers, text):
+    from transparency.importing import number_ranges
+
+    assert number_ranges(numbers) == text
+
+
 # --- cross-column consistency (SS-10) ----------------------------------------------------
 
 

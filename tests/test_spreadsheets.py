@@ -48,6 +48,48 @@ def test_read_sheets_xlsx_keeps_excel_row_numbering_and_hides_hidden_sheets():
     assert [sheet.name for sheet in visible] == ["RT RW"]
 
 
+def test_read_sheets_gives_each_sheet_the_rows_and_columns_it_hides():
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "Petunjuk"
+    first.append(["Isi satu baris per RT."])
+    data = workbook.create_sheet("Data")
+    for number in range(1, 9):
+        data.append([f"row {number}", number, number, number])
+    for number in (3, 4, 7):
+        data.row_dimensions[number].hidden = True
+    data.column_dimensions["C"].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    petunjuk, sheet = read_sheets(buffer.getvalue(), "data.xlsx")
+
+    assert (petunjuk.hidden_rows, petunjuk.hidden_columns) == ((), ())
+    assert sheet.name == "Data"
+    assert sheet.hidden_rows == ((3, 4), (7, 7))  # Excel row numbers
+    assert sheet.hidden_columns == ((2, 2),)  # zero-based: column C
+    assert sheet.rows[2] == ["row 3", 3, 3, 3]  # hidden rows are read like any other
+
+
+def test_a_very_hidden_first_sheet_is_read_as_hidden_and_never_chosen():
+    workbook = openpyxl.Workbook()
+    stale = workbook.active
+    stale.title = "Lama"
+    stale.sheet_state = "veryHidden"
+    for row in (["KODE KELURAHAN", "RW", "RT", "JUMLAH KK"], ["35.78.07.1002", "001", "001", 99]):
+        stale.append(row)
+    current = workbook.create_sheet("Baru")
+    for row in (["KODE KELURAHAN", "RW", "RT", "JUMLAH KK"], ["35.78.07.1002", "001", "001", 12]):
+        current.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    sheets = read_sheets(buffer.getvalue(), "data.xlsx")
+
+    assert [(sheet.name, sheet.visible) for sheet in sheets] == [("Lama", False), ("Baru", True)]
+    assert [sheet.name for sheet in visible_sheets(sheets)] == ["Baru"]
+
+
 def test_find_header_on_row_4_of_the_xlsx():
     sheet = visible_sheets(read_sheets(_xlsx_with_hidden_sheet(), "register.xlsx"))[0]
 

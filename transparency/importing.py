@@ -391,7 +391,79 @@ def run(
                     sums[(rt_id, indicator)] += 0
     outcome.values = dict(sums)
     outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
+    outcome.problems.extend(_hidden(sheet, mapping))
     return outcome
+
+
+def hidden_sheets(sheets: list[Sheet]) -> list[Problem]:
+    """The workbook's hidden sheets, named once: they are never read (SS-06), and the
+    operator should know that what they hold is not in the upload."""
+    names = [sheet.name for sheet in sheets if not sheet.visible]
+    if not names:
+        return []
+    shown = ", ".join(f'"{name}"' for name in names)
+    return [Problem("import.hidden_sheets", severity="warning", params={"sheets": shown})]
+
+
+LISTED_RANGES = 10  # row ranges named in a report; the count says how many there are
+
+
+def _hidden(sheet: Sheet, mapping: Mapping) -> list[Problem]:
+    """Hidden rows below the header that were read, and hidden columns that were read,
+    each reported once (SS-06): they count like any other, which the operator may not
+    expect of rows Excel does not show."""
+    problems = []
+    rows = [
+        number
+        for first, last in sheet.hidden_rows
+        for number in range(max(first, mapping.header_row + 1), min(last, len(sheet.rows)) + 1)
+        if _is_data_row(sheet.rows[number - 1])
+    ]
+    if rows:
+        problems.append(
+            Problem(
+                "import.hidden_rows",
+                sheet=sheet.name,
+                severity="warning",
+                params={"count": len(rows), "rows": number_ranges(rows)},
+            )
+        )
+    read = sorted({column: name for name, column in mapping.columns.items()}.items())
+    hidden = [
+        f"{column_letter(column)} ({mapping.headers.get(name) or name})"
+        for column, name in read
+        if any(first <= column <= last for first, last in sheet.hidden_columns)
+    ]
+    if hidden:
+        problems.append(
+            Problem(
+                "import.hidden_columns",
+                sheet=sheet.name,
+                severity="warning",
+                params={"columns": ", ".join(hidden)},
+            )
+        )
+    return problems
+
+
+def _is_data_row(cells: list) -> bool:
+    """True for a row ``run`` reads as data: not blank, not a totals row."""
+    first = first_filled(cells)
+    return first is not None and not (type(first) is str and says_total(first))
+
+
+def number_ranges(numbers: list[int], limit: int = LISTED_RANGES) -> str:
+    """Ascending numbers as ranges, ``5–9, 14, 20–22``; after ``limit`` ranges, ``…``."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and ranges[-1][1] + 1 == number:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    text = ", ".join(
+        str(first) if first == last else f"{first}\u2013{last}" for first, last in ranges[:limit]
+    )
+    return text + ", \u2026" if len(ranges) > limit else text
 
 
 def _special(row: _Row, special_cells: Callable[[], dict], specials: dict) -> bool:

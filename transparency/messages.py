@@ -105,6 +105,18 @@ TEMPLATES = {
         "headed as the %(field)s, so it is not clear which one to read. Delete or rename one "
         "of them and send the file again."
     ),
+    "import.hidden_rows": lazy_gettext(
+        "Rows hidden in Excel were read and checked like every other row: %(count)s in all "
+        "(rows %(rows)s). If they do not belong in this upload, delete them and send the "
+        "file again."
+    ),
+    "import.hidden_columns": lazy_gettext(
+        "Columns hidden in Excel were read: %(columns)s. Check that they hold what this "
+        "upload should count."
+    ),
+    "import.hidden_sheets": lazy_gettext(
+        "Hidden sheets of the workbook were not read: %(sheets)s."
+    ),
     "import.mapping_sheet_missing": lazy_gettext(
         "The saved mapping names a sheet this workbook does not have."
     ),

@@ -9,12 +9,12 @@ import html
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from transparency.codes import clean_text, is_blank
-from transparency.containers import DEFAULT_LIMITS, Limits, inspect
+from transparency.containers import DEFAULT_LIMITS, Hidden, Limits, inspect
 from transparency.problems import Problem, UnreadableFile
 
 HEADER_SCAN_ROWS = 30
@@ -23,11 +23,16 @@ TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "S
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet's cells as Python values, from Excel row 1 and column A."""
+    """One sheet's cells as Python values, from Excel row 1 and column A, and what the
+    sheet hides from a person looking at it in Excel: (first, last) ranges of Excel row
+    numbers and of zero-based column indexes (known for .xlsx; an .xls hides nothing
+    we can see)."""
 
     name: str
     visible: bool
     rows: list[list]
+    hidden_rows: tuple[tuple[int, int], ...] = ()
+    hidden_columns: tuple[tuple[int, int], ...] = ()
 
 
 def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
@@ -35,7 +40,8 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
     checks of ``containers.inspect`` (bombs, macros, DTDs …) have passed."""
     container = inspect(data, filename, limits)
     if container.kind in ("xlsx", "xls"):
-        return _read_workbook(data, limits)
+        sheets = _read_workbook(data, limits)
+        return _with_hidden(sheets, data, container.hidden) if container.hidden else sheets
     rows = _read_csv(data, filename, limits)
     _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
     return [Sheet(name=filename, visible=True, rows=rows)]
@@ -87,6 +93,23 @@ def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
             raise  # out of memory or time, interrupts: the caller decides
         detail = str(exc)[:200]
         raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
+
+
+def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) -> list[Sheet]:
+    """The sheets with the rows and columns their parts hide (``containers`` saw them)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    result = []
+    for sheet in sheets:
+        try:
+            part = _sheet_part(archive, sheet.name) or ""
+        except KeyError:  # no relationships part: calamine read the sheets some other way
+            part = ""
+        found = hidden.get(part.lower())
+        if found is not None:
+            columns = tuple((first - 1, last - 1) for first, last in found.columns)
+            sheet = replace(sheet, hidden_rows=found.rows, hidden_columns=columns)
+        result.append(sheet)
+    return result
 
 
 def _is_reader_failure(exc: BaseException) -> bool:
