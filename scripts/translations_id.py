@@ -14,6 +14,8 @@ ID = {
     '"%(value)s" is not a whole number of zero or more.': '"%(value)s" bukan bilangan bulat nol atau lebih.',
     '"%(value)s" is not one of the categories of this indicator set.': '"%(value)s" tidak termasuk kategori kelompok indikator ini.',
     "%(count)s accounts": "%(count)s akun",
+    "Subtotal rows (like JUMLAH RW 001) were left out, neither counted nor checked: %(count)s in all (rows %(rows)s). The RT rows they add up are counted.": "Baris subtotal (seperti JUMLAH RW 001) tidak dihitung dan tidak diperiksa: %(count)s baris (baris %(rows)s). Baris-baris RT yang dijumlahkannya tetap dihitung.",
+    "Notes rows (like Sumber: or Keterangan:) were left out, as they hold no RT's figures: %(count)s in all (rows %(rows)s).": "Baris catatan (seperti Sumber: atau Keterangan:) tidak dibaca karena tidak berisi angka RT: %(count)s baris (baris %(rows)s).",
     "Rows hidden in Excel were read and checked like every other row: %(count)s in all (rows %(rows)s). If they do not belong in this upload, delete them and send the file again.": "Baris yang disembunyikan di Excel ikut dibaca dan diperiksa seperti baris lain: %(count)s baris (baris %(rows)s). Jika baris itu bukan bagian dari unggahan ini, hapus lalu kirim berkas lagi.",
     "Columns hidden in Excel were read: %(columns)s. Check that they hold what this upload should count.": "Kolom yang disembunyikan di Excel ikut dibaca: %(columns)s. Pastikan isinya memang yang harus dihitung dalam unggahan ini.",
     "Hidden sheets of the workbook were not read: %(sheets)s.": "Lembar tersembunyi dalam berkas ini tidak dibaca: %(sheets)s.",

@@ -744,6 +744,160 @@ def test_a_jumlah_row_in_a_family_list_checks_the_number_of_families():
     }
 
 
+def test_subtotals_per_rw_and_notes_rows_are_left_out_and_reported_once_each():
+    # SS-07: each of these rows used to give three errors (kelurahan, RW, RT); SUBTOTAL
+    # was checked against the whole sheet and gave a false mismatch.
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],  # row 4
+            ["JUMLAH RW 001", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["Sub-Total RW 002 :", "", "", 6],
+            [TANJUNG_PERAK, "001", "001", 1],
+            [TANJUNG_PERAK, "001", "002", 2],
+            ["SUBTOTAL", "", "", 3],  # row 10
+            [],
+            ["TOTAL", "", "", 13],  # the data rows only: 4 + 6 + 1 + 2
+            ["Sumber: Dinsos Kota Surabaya", "", "", ""],
+            ["Keterangan :", "data per 31 Oktober 2026", "", ""],
+            ["Catatan", "", "", ""],  # a note word alone in its row
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {
+        (21, "balita_stunting"): 4,
+        (22, "balita_stunting"): 6,
+        (31, "balita_stunting"): 1,
+        (32, "balita_stunting"): 2,
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (4, 0, 0)
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 3, "rows": "5, 7, 10"},
+        ),
+        Problem(
+            "import.note_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 3, "rows": "13\u201315"},
+        ),
+    ]
+
+
+def test_a_grand_total_that_counts_the_subtotals_too_is_a_mismatch():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],
+            ["JUMLAH RW 001", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["JUMLAH RW 002", "", "", 6],
+            ["TOTAL", "", "", 20],  # the subtotals summed in as well
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert outcome.problems == [
+        problem("import.total_mismatch", 8, "D", "20", severity="warning", stated=20, computed=10),
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 2, "rows": "5, 7"},
+        ),
+    ]
+
+
+def test_bare_jumlah_rows_under_each_rw_are_subtotals_and_the_last_total_is_checked():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],
+            ["JUMLAH", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["JUMLAH", "", "", 6],
+            ["JUMLAH", "", "", 10],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 2, "rows": "5, 7"},
+        )
+    ]
+
+
+def test_a_kelurahan_spelled_like_a_note_word_is_still_a_data_row():
+    rows = [["KELURAHAN", "RW", "RT", "BALITA STUNTING"], ["Sumber Rejo", "001", "001", 3]]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.unknown_kelurahan_name", 2, "A", "Sumber Rejo")]
+    assert (outcome.rows_read, outcome.rows_rejected) == (1, 1)
+
+
+def test_a_subtotal_and_a_note_in_a_family_list_are_left_out():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            ["", "JUMLAH RW 001", "", "", "", "", "", "", 4.0, ""],
+            family(2, "001", "002", "GENTENG", "GENTENG", 2.0, "PRAMIS"),
+            ["JUMLAH", 2.0, "", "", "", "", "", "", "", ""],
+            ["Sumber: DTKS Kemensos, diolah Dinsos", "", "", "", "", "", "", "", "", ""],
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.values == {
+        **family_values(21, 1, 0, 4),
+        **family_values(22, 0, 1, 0),
+        **family_values(23, 0, 0, 0),
+    }
+    assert outcome.rows_read == 2
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 1, "rows": "3"},
+        ),
+        Problem(
+            "import.note_rows", sheet="Data", severity="warning", params={"count": 1, "rows": "6"}
+        ),
+    ]
+
+
+def test_five_thousand_formatted_empty_rows_after_the_data_add_no_rows_and_no_problems():
+    # SS-07: cells with a fill and a border but no value, as Excel leaves them below a table.
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Border, PatternFill, Side
+
+    from transparency.spreadsheets import read_sheets
+
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Data"
+    for row in stunting([[GENTENG, "001", "001", 4], [GENTENG, "002", "001", 6]]):
+        data.append(row)
+    fill = PatternFill("solid", start_color="FFFFFF00")
+    border = Border(bottom=Side(style="thin"))
+    for number in range(6, 5006):
+        for column in range(1, 5):
+            cell = data.cell(row=number, column=column)
+            cell.fill, cell.border = fill, border
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = read_sheets(buffer.getvalue(), "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.problems) == (2, 0, [])
+
+
 # --- household files ------------------------------------------------------------------
 
 

@@ -8,7 +8,13 @@ import pytest
 
 from transparency.problems import UnreadableFile
 from transparency.registering import COLUMNS
-from transparency.spreadsheets import column_letter, find_header, read_sheets, visible_sheets
+from transparency.spreadsheets import (
+    column_letter,
+    find_header,
+    read_sheets,
+    row_label,
+    visible_sheets,
+)
 
 
 def _xlsx_with_hidden_sheet() -> bytes:
@@ -115,6 +121,40 @@ def test_find_header_picks_the_row_matching_most_fields_and_folds_punctuation():
 
 def test_find_header_without_any_match():
     assert find_header([["a", "b"], ["c"]], COLUMNS) == (-1, {})
+
+
+@pytest.mark.parametrize(
+    ("cell", "label"),
+    [
+        ("JUMLAH", "total"),
+        ("Jumlah :", "total"),
+        ("TOTAL:", "total"),
+        ("GRAND TOTAL", "total"),
+        ("Total Keseluruhan", "total"),
+        ("SUBTOTAL", "subtotal"),
+        ("Sub Total", "subtotal"),
+        ("SUB-TOTAL RW 02", "subtotal"),
+        ("JUMLAH RW 001", "subtotal"),
+        ("Jml. RW 1", "subtotal"),
+        ("TOTAL KEL. GENTENG", "subtotal"),
+        ("Sumber: Dinsos", "note"),
+        ("SUMBER DATA : DTKS", "note"),
+        ("Keterangan: data per 31 Oktober", "note"),
+        ("Ket. :", "note"),
+        ("NB: angka sementara", "note"),
+        ("Sumber Dinsos", "note?"),  # a note only when alone in its row
+        ("Sumber Rejo", "note?"),
+        ("SUMBERREJO", None),
+        ("KETINTANG", None),
+        ("GENTENG", None),
+        ("TOTALAN", None),
+        ("35.78.07.1002", None),
+        (12.0, None),
+        ("", None),
+    ],
+)
+def test_row_label_tells_totals_subtotals_and_notes_from_data(cell, label):
+    assert row_label(cell) == label
 
 
 def test_read_sheets_csv_with_semicolons_and_bom():

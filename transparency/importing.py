@@ -23,7 +23,7 @@ from transparency.spreadsheets import (
     column_letter,
     first_filled,
     header_duplicates,
-    says_total,
+    row_label,
 )
 
 BLANK_AS_ZERO = ("", "-", "–", "—")
@@ -343,7 +343,8 @@ def run(
     resolver = _Resolver(index)
     sums: dict[tuple[int, str], int] = defaultdict(int)
     first_seen: dict[str, int] = {}
-    totals: list[tuple[int, list]] = []
+    labels: dict[str, str | None] = {}  # a first cell's text → its row_label, judged once
+    left_out: dict[str, list[tuple[int, list]]] = {"total": [], "subtotal": [], "note": []}
     covered: set[str | None] = set()
     fast = _FastPath(mapping, iset, resolver, sheet.name)
     specials: dict = {}  # special_cells(), once asked
@@ -354,9 +355,11 @@ def run(
         if first is None:
             continue
         number = mapping.header_row + 1 + offset
-        if type(first) is str and says_total(first):
-            totals.append((number, cells))
-            continue
+        if type(first) is str:
+            kind = _row_kind(first, cells, labels)
+            if kind is not None:
+                left_out[kind].append((number, cells))
+                continue
         outcome.rows_read += 1
         clean = fast.contributions(cells, first_seen, number)
         if clean is not None:
@@ -390,9 +393,50 @@ def run(
                 for indicator in iset.indicators:
                     sums[(rt_id, indicator)] += 0
     outcome.values = dict(sums)
-    outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
-    outcome.problems.extend(_hidden(sheet, mapping))
+    # The last grand total states the sheet's figures; bare JUMLAH rows before it can
+    # only be totals of the parts above them, like JUMLAH RW 001.
+    grand = left_out["total"]
+    outcome.problems.extend(_check_totals(grand[-1:], sheet, mapping, iset, outcome))
+    subtotals = sorted(number for number, _cells in left_out["subtotal"] + grand[:-1])
+    notes = [number for number, _cells in left_out["note"]]
+    outcome.problems.extend(_left_out(sheet, subtotals, notes))
+    outcome.problems.extend(_hidden(sheet, mapping, labels))
     return outcome
+
+
+LABELS_KEPT = 10_000  # distinct first-cell texts whose row_label is remembered
+
+
+def _row_kind(first: str, cells: list, labels: dict[str, str | None]) -> str | None:
+    """``"total"``, ``"subtotal"`` or ``"note"`` for a row that holds no RT's figures
+    (``spreadsheets.row_label`` of its first filled cell), None for a data row."""
+    if first[0].isdigit():  # a code or a No. KK; no label starts with a digit
+        return None
+    kind = labels.get(first, _UNSEEN)
+    if kind is _UNSEEN:
+        kind = row_label(first)
+        if len(labels) < LABELS_KEPT:  # names repeat; a column of unique texts must not
+            labels[first] = kind  # fill the memory
+    if kind == "note?":  # a note word without a colon: a note only when alone in the row
+        return "note" if sum(not is_blank(cell) for cell in cells) == 1 else None
+    return kind
+
+
+def _left_out(sheet: Sheet, subtotals: list[int], notes: list[int]) -> list[Problem]:
+    """Subtotal and notes rows, each kind reported once (SS-07): they are not data, and
+    reading them as RT rows gave three misleading errors each."""
+    problems = []
+    for code, numbers in (("import.subtotal_rows", subtotals), ("import.note_rows", notes)):
+        if numbers:
+            problems.append(
+                Problem(
+                    code,
+                    sheet=sheet.name,
+                    severity="warning",
+                    params={"count": len(numbers), "rows": number_ranges(numbers)},
+                )
+            )
+    return problems
 
 
 def hidden_sheets(sheets: list[Sheet]) -> list[Problem]:
@@ -408,7 +452,7 @@ def hidden_sheets(sheets: list[Sheet]) -> list[Problem]:
 LISTED_RANGES = 10  # row ranges named in a report; the count says how many there are
 
 
-def _hidden(sheet: Sheet, mapping: Mapping) -> list[Problem]:
+def _hidden(sheet: Sheet, mapping: Mapping, labels: dict[str, str | None]) -> list[Problem]:
     """Hidden rows below the header that were read, and hidden columns that were read,
     each reported once (SS-06): they count like any other, which the operator may not
     expect of rows Excel does not show."""
@@ -417,7 +461,7 @@ def _hidden(sheet: Sheet, mapping: Mapping) -> list[Problem]:
         number
         for first, last in sheet.hidden_rows
         for number in range(max(first, mapping.header_row + 1), min(last, len(sheet.rows)) + 1)
-        if _is_data_row(sheet.rows[number - 1])
+        if _is_data_row(sheet.rows[number - 1], labels)
     ]
     if rows:
         problems.append(
@@ -446,10 +490,10 @@ def _hidden(sheet: Sheet, mapping: Mapping) -> list[Problem]:
     return problems
 
 
-def _is_data_row(cells: list) -> bool:
-    """True for a row ``run`` reads as data: not blank, not a totals row."""
+def _is_data_row(cells: list, labels: dict[str, str | None]) -> bool:
+    """True for a row ``run`` reads as data: not blank, not a totals or notes row."""
     first = first_filled(cells)
-    return first is not None and not (type(first) is str and says_total(first))
+    return first is not None and not (type(first) is str and _row_kind(first, cells, labels))
 
 
 def number_ranges(numbers: list[int], limit: int = LISTED_RANGES) -> str:

@@ -105,6 +105,14 @@ TEMPLATES = {
         "headed as the %(field)s, so it is not clear which one to read. Delete or rename one "
         "of them and send the file again."
     ),
+    "import.subtotal_rows": lazy_gettext(
+        "Subtotal rows (like JUMLAH RW 001) were left out, neither counted nor checked: "
+        "%(count)s in all (rows %(rows)s). The RT rows they add up are counted."
+    ),
+    "import.note_rows": lazy_gettext(
+        "Notes rows (like Sumber: or Keterangan:) were left out, as they hold no RT's "
+        "figures: %(count)s in all (rows %(rows)s)."
+    ),
     "import.hidden_rows": lazy_gettext(
         "Rows hidden in Excel were read and checked like every other row: %(count)s in all "
         "(rows %(rows)s). If they do not belong in this upload, delete them and send the "

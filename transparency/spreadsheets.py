@@ -18,7 +18,27 @@ from transparency.containers import DEFAULT_LIMITS, Hidden, Limits, inspect
 from transparency.problems import Problem, UnreadableFile
 
 HEADER_SCAN_ROWS = 30
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "SUBTOTAL")
+# A row's first filled cell that says what the row is (``row_label``), folded to capitals
+# and single spaces. A grand total states the whole sheet's figures; a total word followed
+# by anything else (JUMLAH RW 001, TOTAL KEL. GENTENG) or SUBTOTAL states a part of it.
+GRAND_TOTALS = frozenset(
+    {
+        "JUMLAH",
+        "JML",
+        "TOTAL",
+        "GRAND TOTAL",
+        "JUMLAH TOTAL",
+        "TOTAL JUMLAH",
+        "JUMLAH KESELURUHAN",
+        "TOTAL KESELURUHAN",
+        "JUMLAH SELURUHNYA",
+        "TOTAL SELURUHNYA",
+    }
+)
+_TOTAL_START = re.compile(r"(?:SUB ?TOTAL|SUB ?JUMLAH|JUMLAH|JML|TOTAL)\b")
+_NOTE_START = re.compile(
+    r"(?:SUMBER|KETERANGAN|KET|CATATAN|NB|N B|NOTE|NOTES|DISUSUN|DIOLAH|DICETAK|MENGETAHUI)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -219,13 +239,35 @@ def first_filled(cells: list) -> object:
 
 
 def is_total_row(cells: list) -> bool:
-    """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
+    """True when the first filled cell says JUMLAH/TOTAL, of the whole sheet or of a part
+    (a number there never does)."""
     return says_total(first_filled(cells))
 
 
 def says_total(cell: object) -> bool:
-    """True for a cell reading JUMLAH/TOTAL (the first filled cell of a totals row)."""
-    return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
+    """True for a cell reading JUMLAH/TOTAL/SUBTOTAL, alone or followed by what it totals
+    (``JUMLAH RW 001``): the first filled cell of a totals or subtotal row."""
+    return row_label(cell) in ("total", "subtotal")
+
+
+def row_label(cell: object) -> str | None:
+    """What a row is, by the text of its first filled cell: ``"total"`` (``JUMLAH``,
+    ``TOTAL:``, ``GRAND TOTAL``), ``"subtotal"`` (``SUBTOTAL``, ``JUMLAH RW 001``,
+    ``Total Kel. Genteng``), ``"note"`` (``Sumber: Dinsos``, ``Keterangan: …``: a note
+    word and a colon), ``"note?"`` (a note word without a colon, ``Sumber Dinsos``: a
+    note only if nothing else is in the row, since a kelurahan may be spelled "Sumber
+    Rejo"), or None for anything else (a data row)."""
+    if not isinstance(cell, str):
+        return None
+    text = clean_text(cell).upper()
+    folded = re.sub(r"[^0-9A-Z]+", " ", text).strip()
+    if folded in GRAND_TOTALS:
+        return "total"
+    if _TOTAL_START.match(folded):
+        return "subtotal"
+    if _NOTE_START.match(folded):
+        return "note" if ":" in text[:60] else "note?"
+    return None
 
 
 def column_letter(index: int) -> str:
