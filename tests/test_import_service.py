@@ -313,6 +313,47 @@ def test_a_very_hidden_stale_sheet_is_named_not_read_and_does_not_stop_the_commi
     )
 
 
+def test_a_column_of_another_departments_indicator_refuses_the_file_naming_it(app, session):
+    # The rule: a count for another department's indicator is an error. Dispendik's
+    # file carries Dinkes's BALITA STUNTING in J: refused as a whole, the rest still checked.
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
+    book.active["J3"] = "BALITA STUNTING"
+    book.active["J4"] = 2
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    refused = Problem(
+        "import.other_department_column",
+        row=3,
+        column="J",
+        value="BALITA STUNTING",
+        sheet="Rekap per RT",
+        params={"indicator": "balita_stunting", "department": "DINKES"},
+    )
+    report = preview(session, DISPENDIK_FILE, data)
+    assert report.problems == [refused]
+    assert report.mapping.ignored == ["BALITA STUNTING"]
+    assert (report.outcome.rows_read, report.can_commit) == (483, False)
+    # A mapping saved before the column appeared reads the same file the same way.
+    saved = preview_import(
+        session, data, DISPENDIK_FILE, iset_of(DISPENDIK_FILE), PERIOD, report.mapping
+    )
+    assert saved.problems == [refused]
+    upload = stage_import(session, report, None, datetime.now(UTC), TTL, content=data)
+    assert upload.status == UploadStatus.FAILED
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
+    assert render(app, refused, "en")[0] == (
+        'sheet "Rekap per RT", row 3, column J: This column ("BALITA STUNTING") holds figures '
+        "for balita_stunting, an indicator of DINKES, which only DINKES uploads. Nothing was "
+        "imported: delete the column and send the file again."
+    )
+    assert render(app, refused, "id")[0] == (
+        'lembar "Rekap per RT", baris 3, kolom J: Kolom ini ("BALITA STUNTING") berisi angka '
+        "balita_stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
+        "ada yang diimpor: hapus kolom ini lalu kirim berkas lagi."
+    )
+
+
 def test_the_dry_run_writes_nothing(session):
     before = {model: count_rows(session, model) for model in (Upload, Figure, StagedFigure)}
     report = preview(session, DISPENDIK_FILE)

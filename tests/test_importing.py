@@ -898,6 +898,60 @@ def test_five_thousand_formatted_empty_rows_after_the_data_add_no_rows_and_no_pr
     assert (outcome.rows_read, outcome.rows_rejected, outcome.problems) == (2, 0, [])
 
 
+# --- another department's indicator ------------------------------------------------------
+
+
+def test_a_column_of_another_departments_indicator_is_named_with_its_department():
+    from transparency.importing import foreign_columns
+
+    rows = [
+        ["KODE KELURAHAN", "RW", "RT", "ANAK USIA SD", "BALITA STUNTING", "STUNTING", "CATATAN"],
+        [GENTENG, "001", "001", 12, 3, "", "ok"],
+        [GENTENG, "002", "001", 10, "", "", ""],
+    ]
+    data = sheet(rows)
+    area = {"kelurahan_code": 0, "rw": 1, "rt": 2}
+    # Read for Dispendik (D): E is Dinkes's indicator. F is headed so too but holds
+    # nothing, so it carries no figures to refuse; G is no indicator at all.
+    dispendik = Mapping(sheet="Data", header_row=1, columns={**area, "anak_sd": 3})
+    assert foreign_columns(data, dispendik, DISPENDIK) == [
+        Problem(
+            "import.other_department_column",
+            row=1,
+            column="E",
+            value="BALITA STUNTING",
+            sheet="Data",
+            params={"indicator": "balita_stunting", "department": "DINKES"},
+        )
+    ]
+    # Read for Dinkes (E): D is Dispendik's.
+    dinkes = Mapping(sheet="Data", header_row=1, columns={**area, "balita_stunting": 4})
+    assert foreign_columns(data, dinkes, STUNTING) == [
+        Problem(
+            "import.other_department_column",
+            row=1,
+            column="D",
+            value="ANAK USIA SD",
+            sheet="Data",
+            params={"indicator": "anak_sd", "department": "DISPENDIK"},
+        )
+    ]
+
+
+def test_every_set_knows_the_column_indicators_of_the_other_departments_only():
+    assert [(f.indicator, f.department) for f in STUNTING.foreign] == [
+        ("anak_sd", "dispendik"),
+        ("anak_smp", "dispendik"),
+        ("anak_sma", "dispendik"),
+        ("anak_tidak_sekolah", "dispendik"),
+        ("peserta_sinau_bareng", "dispendik"),
+    ]
+    assert [(f.indicator, f.department) for f in DISPENDIK.foreign] == [
+        ("balita_stunting", "dinkes")
+    ]
+    assert len(DINSOS.foreign) == 6
+
+
 # --- household files ------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from transparency.spreadsheets import (
     column_letter,
     first_filled,
     header_duplicates,
+    header_key,
     row_label,
 )
 
@@ -159,6 +160,41 @@ def _duplicate_columns(header: list, row: int, sheet: str, iset: IndicatorSet) -
                 )
             )
     return problems
+
+
+def foreign_columns(sheet: Sheet, mapping: Mapping, iset: IndicatorSet) -> list[Problem]:
+    """Columns not read that are headed as another department's indicator and hold
+    something below the header: figures this department may not send (a file-level
+    error naming the column, its header, the indicator and its department)."""
+    if not iset.foreign:
+        return []
+    header = sheet.rows[mapping.header_row - 1]
+    aliases = {header_key(alias): item for item in reversed(iset.foreign) for alias in item.aliases}
+    read = set(mapping.columns.values())
+    problems = []
+    for column, cell in enumerate(header):
+        item = aliases.get(header_key(cell))
+        if item is None or column in read or not _holds_values(sheet, mapping, column):
+            continue
+        problems.append(
+            Problem(
+                "import.other_department_column",
+                row=mapping.header_row,
+                column=column_letter(column),
+                value=clean_text(cell),
+                sheet=sheet.name,
+                params={"indicator": item.indicator, "department": item.department.upper()},
+            )
+        )
+    return problems
+
+
+def _holds_values(sheet: Sheet, mapping: Mapping, column: int) -> bool:
+    """True if any cell of the column below the header is filled."""
+    return any(
+        column < len(cells) and not is_blank(cells[column])
+        for cells in sheet.rows[mapping.header_row :]
+    )
 
 
 def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[str]:

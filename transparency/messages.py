@@ -105,6 +105,11 @@ TEMPLATES = {
         "headed as the %(field)s, so it is not clear which one to read. Delete or rename one "
         "of them and send the file again."
     ),
+    "import.other_department_column": lazy_gettext(
+        'This column ("%(value)s") holds figures for %(indicator)s, an indicator of '
+        "%(department)s, which only %(department)s uploads. Nothing was imported: delete the "
+        "column and send the file again."
+    ),
     "import.subtotal_rows": lazy_gettext(
         "Subtotal rows (like JUMLAH RW 001) were left out, neither counted nor checked: "
         "%(count)s in all (rows %(rows)s). The RT rows they add up are counted."

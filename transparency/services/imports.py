@@ -149,6 +149,7 @@ def preview_import(
         return report
     report.mapping = mapping
     report.rows = sheet.rows
+    report.problems.extend(importing.foreign_columns(sheet, mapping, iset))
     index = area_index(session)
     special = None
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
