@@ -391,6 +391,25 @@ def test_rt_rw_in_one_column_in_several_spellings():
     assert (outcome.rows_read, outcome.rows_rejected) == (6, 1)
 
 
+def test_invisible_characters_and_full_width_digits_in_rt_rw_cells_name_the_same_rt():
+    # SS-01 through the pipeline: RT 001 / RW 002 of Genteng (id 22) however it is spelled;
+    # a spelling that is no number is refused, none lands on another RT.
+    rows = [
+        ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "0\u200b02", "001\u00a0", 1],
+        [GENTENG, "００２", "\ufeffＲＴ ００１", 2],
+        ["35.78.07.1002\u200b", "RW\u00a002", "0\u200d01", 3],
+        [GENTENG, "0\u00a002", "001", 4],  # a visible gap between digits: refused
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        problem("import.duplicate_rt", 3, "C", "RT 001", first_row=2),
+        problem("import.duplicate_rt", 4, "C", "001", first_row=2),
+        problem("import.bad_number", 5, "B", "0 02", field="rw"),
+    ]
+    assert outcome.values == {(22, "balita_stunting"): 1}
+
+
 def test_an_rt_not_in_the_register_is_rejected_with_its_column():
     rows = stunting([[GENTENG, "001", "099", 4.0], [GENTENG, "001", "0", 1.0]])
     _mapping, outcome = read(rows, STUNTING)
