@@ -1,5 +1,7 @@
 """The canonical forms of RT/RW numbers, kelurahan codes, counts and names."""
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -82,6 +84,139 @@ def test_area_number_every_n_from_1_to_999():
         if {area_number(n), area_number(str(n)), area_number(f"RT {n:02d}")} != {f"{n:03d}"}
     ]
     assert wrong == []
+
+
+# --- invisible characters and Unicode variants (SS-01) ------------------------------------
+
+NBSP, NARROW_NBSP, ZWSP, ZWNJ, ZWJ, WORD_JOINER, BOM, SOFT_HYPHEN = (
+    "\u00a0",
+    "\u202f",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (f"001{NBSP}", "001"),
+        (f"{NBSP}001", "001"),
+        (f"RT{NBSP}001", "001"),
+        (f"001{NARROW_NBSP}", "001"),
+        (f"001{ZWSP}", "001"),
+        (f"{ZWSP}001", "001"),
+        (f"0{ZWSP}01", "001"),  # pasted from a web page: invisible, so not a reason to refuse
+        (f"R{ZWSP}T 01", "001"),
+        (f"{BOM}001", "001"),
+        (f"00{SOFT_HYPHEN}1", "001"),
+        (f"0{ZWNJ}0{ZWJ}1{WORD_JOINER}", "001"),
+        ("\u200e001\u200f", "001"),  # left-to-right and right-to-left marks
+        ("００１", "001"),  # full-width digits
+        ("ＲＴ　００１", "001"),  # full-width letters, ideographic space
+        (f"ＲＷ.{NBSP}０１{ZWSP}", "001"),
+        ("\U0001d7ce\U0001d7ce\U0001d7cf", "001"),  # mathematical bold digits
+    ],
+)
+def test_area_number_reads_invisible_characters_and_full_width_digits_as_the_same_rt(
+    value, expected
+):
+    assert area_number(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "٠٠١",  # Arabic-Indic digits: digits, but not ones Excel users type for an RT
+        "०१",  # Devanagari
+        f"0{NBSP}01",  # a visible gap between digits: which number was meant?
+        "0\u300001",
+        "1\u20e3",  # a keycap: not a plain digit
+    ],
+)
+def test_area_number_rejects_other_digits_and_gaps_never_guesses(value):
+    assert area_number(value) is None
+
+
+# Invisible characters a cell picks up from web pages, PDFs and Word (format characters
+# and spaces of every width), and each ASCII character's Unicode variants: the characters
+# that NFKC folds to it (full-width, mathematical, circled, superscript …).
+_INVISIBLE = (
+    NBSP,
+    NARROW_NBSP,
+    ZWSP,
+    ZWNJ,
+    ZWJ,
+    WORD_JOINER,
+    BOM,
+    SOFT_HYPHEN,
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202c",
+    "\u2066",
+    "\u2069",
+    "\u2007",
+    "\u2009",
+    "\u3000",
+    "\u180e",
+    "\U000e0041",  # a tag character
+)
+_VARIANTS: dict[str, list[str]] = {}
+for _point in [
+    *range(0x80, 0x3400),
+    *range(0xFF00, 0xFFF0),
+    *range(0x1D400, 0x1D800),
+    *range(0x1F100, 0x1F110),
+]:
+    _folded = unicodedata.normalize("NFKC", chr(_point))
+    if len(_folded) == 1 and _folded.isascii():
+        _VARIANTS.setdefault(_folded, []).append(chr(_point))
+
+
+@st.composite
+def _disguised(draw, spellings) -> tuple[str, str]:
+    """A valid spelling, and the same with invisible characters inserted and characters
+    swapped for their variants."""
+    valid = draw(spellings)
+    text = list(valid)
+    for _ in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()) and text:
+            at = draw(st.integers(0, len(text) - 1))
+            if text[at] in _VARIANTS:
+                text[at] = draw(st.sampled_from(_VARIANTS[text[at]]))
+        else:
+            text.insert(draw(st.integers(0, len(text))), draw(st.sampled_from(_INVISIBLE)))
+    return valid, "".join(text)
+
+
+_RT_SPELLINGS = st.builds(
+    lambda n, form: form.format(n=n),
+    st.integers(1, 999),
+    st.sampled_from(
+        ["{n}", "{n:03d}", "RT {n:02d}", "RT.{n:03d}", "RW. {n}", "NO. RT {n}", "{n}.0"]
+    ),
+)
+
+
+@given(_disguised(_RT_SPELLINGS))
+@settings(max_examples=500, database=None)
+def test_a_disguised_rt_number_is_the_same_rt_or_none_never_another(pair):
+    valid, disguised = pair
+    assert area_number(disguised) in (area_number(valid), None)
+
+
+_KELURAHAN_SPELLINGS = st.sampled_from(["35.78.07.1002", "3578071002", "35.78.03.1005"])
+
+
+@given(_disguised(_KELURAHAN_SPELLINGS))
+@settings(max_examples=300, database=None)
+def test_a_disguised_kelurahan_code_is_the_same_code_or_none_never_another(pair):
+    valid, disguised = pair
+    assert kelurahan_code(disguised) in (kelurahan_code(valid), None)
 
 
 @pytest.mark.parametrize(

@@ -591,6 +591,56 @@ def test_true_large_unique_count_is_accepted_and_counted_across_chunks(with_stri
     assert code_of(lying) == "file.damaged"
 
 
+# --- hidden rows and columns, noted in passing (SS-06) -----------------------------------
+
+
+def test_hidden_rows_and_columns_of_each_sheet_are_noted_by_part():
+    def hide(workbook: openpyxl.Workbook) -> None:
+        sheet = workbook.active
+        for number in range(3, 12):
+            sheet.append(["35.78.07.1002", "001", f"{number:03d}", number])
+        for number in (5, 6, 7, 9):
+            sheet.row_dimensions[number].hidden = True
+        sheet.column_dimensions["C"].hidden = True
+        sheet.column_dimensions.group("E", "G", hidden=True)
+        other = workbook.create_sheet("Lain")
+        other.append(["a"])
+        other.append(["b"])
+        other.row_dimensions[2].hidden = True
+
+    found = inspect(xlsx_bytes(hide), "data.xlsx").hidden
+    assert found == {
+        SHEET: containers.Hidden(rows=((5, 7), (9, 9)), columns=((3, 3), (5, 7))),
+        "xl/worksheets/sheet2.xml": containers.Hidden(rows=((2, 2),)),
+    }
+
+
+def test_a_sheet_that_hides_nothing_notes_nothing(good):
+    assert inspect(good, "data.xlsx").hidden == {}
+
+
+_HIDING_SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<cols><col min="2" max="2" width="9" hidden="1" customWidth="1"/>'
+    b'<col min="4" max="4" hidden="0"/><x:col min="12" max="16384" hidden="true"/></cols>'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>hidden="1"</t></is></c></row>'
+    b'<row r="2" spans="1:4" hidden="1" ht="0" customHeight="1"><c r="A2"><v>1</v></c></row>'
+    b'<row r="3" hidden="0"><c r="A3"><v>2</v></c></row>'
+    b'<row r="4" hidden="1"/><row r="5" hidden="1"/><row r="8" s="3" hidden="1"></row>'
+    b"</sheetData></worksheet>"
+)
+
+
+@pytest.mark.parametrize("cut", range(1, len(_HIDING_SHEET), 7))
+def test_hidden_rows_are_found_whatever_the_chunk_boundaries(cut):
+    # Two cuts, so a tag (or the word "hidden") is split by one chunk end or another.
+    scan = containers._HiddenScan()
+    for piece in (_HIDING_SHEET[:cut], _HIDING_SHEET[cut : cut + 40], _HIDING_SHEET[cut + 40 :]):
+        scan.feed(piece)
+    assert scan.rows == [[2, 2], [4, 5], [8, 8]]
+    assert scan.columns == [(2, 2), (12, 16384)]
+
+
 # --- the module itself and the startup check (XML-03) ----------------------------------------
 
 

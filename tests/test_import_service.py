@@ -280,6 +280,91 @@ def test_dispendik_sample_adds_up_to_the_expected_figures_with_nothing_rejected(
     assert report.mapping.header_row == 3
 
 
+def test_a_column_headed_like_another_is_refused_in_words_naming_both(app, session):
+    # SS-05: a second "NO RT" column beside RT (D): the file is refused, nothing is read.
+    report = preview(session, DISPENDIK_FILE, edited_dispendik("J3", "NO RT"))
+    assert (report.mapping, report.outcome, report.can_commit) == (None, None, False)
+    [found] = report.problems
+    english, _reason = render(app, found, "en")
+    assert english == (
+        'sheet "Rekap per RT", row 3, column J: Columns D ("RT") and J ("NO RT") are both '
+        "headed as the RT, so it is not clear which one to read. Delete or rename one of them "
+        "and send the file again."
+    )
+    indonesian, _reason = render(app, found, "id")
+    assert indonesian == (
+        'lembar "Rekap per RT", baris 3, kolom J: Kolom D ("RT") dan J ("NO RT") sama-sama '
+        "berjudul RT, sehingga tidak jelas kolom mana yang dibaca. Hapus atau ganti judul "
+        "salah satunya, lalu kirim berkas lagi."
+    )
+
+
+def test_a_very_hidden_stale_sheet_is_named_not_read_and_does_not_stop_the_commit(app, session):
+    # SS-06: a stale copy of the figures first, very hidden; the visible sheet is read.
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
+    stale = book.copy_worksheet(book.active)
+    stale.title = "Lama"
+    stale["E4"] = 999
+    stale.sheet_state = "veryHidden"
+    book.move_sheet(stale, offset=-1)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = preview(session, DISPENDIK_FILE, buffer.getvalue())
+    assert report.problems == [
+        Problem("import.hidden_sheets", severity="warning", params={"sheets": '"Lama"'})
+    ]
+    assert report.mapping.sheet == "Rekap per RT"
+    assert report.can_commit
+    assert by_rt(report.outcome.values, report.rt_codes) == expected(DISPENDIK_FILE)
+    assert render(app, report.problems[0], "en")[0] == (
+        'Hidden sheets of the workbook were not read: "Lama".'
+    )
+    assert render(app, report.problems[0], "id")[0] == (
+        'Lembar tersembunyi dalam berkas ini tidak dibaca: "Lama".'
+    )
+
+
+def test_a_column_of_another_departments_indicator_refuses_the_file_naming_it(app, session):
+    # The rule: a count for another department's indicator is an error. Dispendik's
+    # file carries Dinkes's BALITA STUNTING in J: refused as a whole, the rest still checked.
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
+    book.active["J3"] = "BALITA STUNTING"
+    book.active["J4"] = 2
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    refused = Problem(
+        "import.other_department_column",
+        row=3,
+        column="J",
+        value="BALITA STUNTING",
+        sheet="Rekap per RT",
+        params={"indicator": "balita_stunting", "department": "DINKES"},
+    )
+    report = preview(session, DISPENDIK_FILE, data)
+    assert report.problems == [refused]
+    assert report.mapping.ignored == ["BALITA STUNTING"]
+    assert (report.outcome.rows_read, report.can_commit) == (483, False)
+    # A mapping saved before the column appeared reads the same file the same way.
+    saved = preview_import(
+        session, data, DISPENDIK_FILE, iset_of(DISPENDIK_FILE), PERIOD, report.mapping
+    )
+    assert saved.problems == [refused]
+    upload = stage_import(session, report, None, datetime.now(UTC), TTL, content=data)
+    assert upload.status == UploadStatus.FAILED
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
+    assert render(app, refused, "en")[0] == (
+        'sheet "Rekap per RT", row 3, column J: This column ("BALITA STUNTING") holds figures '
+        "for balita_stunting, an indicator of DINKES, which only DINKES uploads. Nothing was "
+        "imported: delete the column and send the file again."
+    )
+    assert render(app, refused, "id")[0] == (
+        'lembar "Rekap per RT", baris 3, kolom J: Kolom ini ("BALITA STUNTING") berisi angka '
+        "balita_stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
+        "ada yang diimpor: hapus kolom ini lalu kirim berkas lagi."
+    )
+
+
 def test_the_dry_run_writes_nothing(session):
     before = {model: count_rows(session, model) for model in (Upload, Figure, StagedFigure)}
     report = preview(session, DISPENDIK_FILE)

@@ -216,6 +216,96 @@ def test_missing_required_columns_are_named():
     ]
 
 
+def test_a_field_headed_twice_is_refused_naming_both_columns_and_headers():
+    # SS-05: the same header text twice, and two aliases of one field; the first column
+    # used to win silently, leaving the other's counts unread.
+    rows = stunting(
+        [[GENTENG, "001", "001", 4.0, "001", 9.0]],
+    )
+    rows[2] = ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING", "NO RT", "Balita Stunting"]
+    mapping, problems = suggest_mapping([sheet(rows)], STUNTING)
+    assert mapping is None
+    assert problems == [
+        Problem(
+            "import.duplicate_column",
+            row=3,
+            column="E",
+            value="NO RT",
+            sheet="Data",
+            params={
+                "field": "rt",
+                "first": "C",
+                "first_header": "RT",
+                "second": "E",
+                "second_header": "NO RT",
+            },
+        ),
+        Problem(
+            "import.duplicate_column",
+            row=3,
+            column="F",
+            value="Balita Stunting",
+            sheet="Data",
+            params={
+                "field": "balita_stunting",
+                "first": "D",
+                "first_header": "BALITA STUNTING",
+                "second": "F",
+                "second_header": "Balita Stunting",
+            },
+        ),
+    ]
+
+
+def test_a_missing_column_and_a_duplicated_one_are_reported_together():
+    rows = [
+        ["KELURAHAN", "RT", "RW", "RT", "KATEGORI", "JUMLAH ANGGOTA"],
+        ["Genteng", "1", "1", "1", "GAMIS", 3],
+    ]
+    mapping, problems = suggest_mapping([sheet(rows)], DINSOS)
+    assert mapping is None
+    assert [(p.code, p.column, p.params.get("field")) for p in problems] == [
+        ("import.missing_column", None, "household_id"),
+        ("import.duplicate_column", "D", "rt"),
+    ]
+
+
+def test_a_merged_group_header_above_the_sub_headers_reads_the_sub_header_row():
+    # SS-05: "WILAYAH" merged across A1:C1 over KODE KELURAHAN / RW / RT. The group row
+    # matches no field; the sub-header row is the header, and the columns are its own.
+    import io
+
+    import openpyxl
+
+    from transparency.spreadsheets import read_sheets
+
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Data"
+    data["A1"] = "WILAYAH"
+    data.merge_cells("A1:C1")
+    data["D1"] = "OKTOBER 2026"
+    for row in (
+        ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "001", "001", 4],
+        [GENTENG, "002", "001", 6],
+    ):
+        data.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = read_sheets(buffer.getvalue(), "stunting.xlsx")
+    assert sheets[0].rows[0] == ["WILAYAH", "", "", "OKTOBER 2026"]
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    assert (mapping.header_row, mapping.columns) == (
+        2,
+        {"kelurahan_code": 0, "rw": 1, "rt": 2, "balita_stunting": 3},
+    )
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert (outcome.rows_read, outcome.problems) == (2, [])
+
+
 def test_an_rt_file_with_other_column_names_and_a_total_row():
     rows = [
         ["REKAP ANAK USIA SEKOLAH", "", "", "", "", "", "", ""],
@@ -299,6 +389,25 @@ def test_rt_rw_in_one_column_in_several_spellings():
         problem("import.bad_number", 7, "B", "RT 1", field="rt"),
     ]
     assert (outcome.rows_read, outcome.rows_rejected) == (6, 1)
+
+
+def test_invisible_characters_and_full_width_digits_in_rt_rw_cells_name_the_same_rt():
+    # SS-01 through the pipeline: RT 001 / RW 002 of Genteng (id 22) however it is spelled;
+    # a spelling that is no number is refused, none lands on another RT.
+    rows = [
+        ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "0\u200b02", "001\u00a0", 1],
+        [GENTENG, "００２", "\ufeffＲＴ ００１", 2],
+        ["35.78.07.1002\u200b", "RW\u00a002", "0\u200d01", 3],
+        [GENTENG, "0\u00a002", "001", 4],  # a visible gap between digits: refused
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        problem("import.duplicate_rt", 3, "C", "RT 001", first_row=2),
+        problem("import.duplicate_rt", 4, "C", "001", first_row=2),
+        problem("import.bad_number", 5, "B", "0 02", field="rw"),
+    ]
+    assert outcome.values == {(22, "balita_stunting"): 1}
 
 
 def test_an_rt_not_in_the_register_is_rejected_with_its_column():
@@ -654,6 +763,214 @@ def test_a_jumlah_row_in_a_family_list_checks_the_number_of_families():
     }
 
 
+def test_subtotals_per_rw_and_notes_rows_are_left_out_and_reported_once_each():
+    # SS-07: each of these rows used to give three errors (kelurahan, RW, RT); SUBTOTAL
+    # was checked against the whole sheet and gave a false mismatch.
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],  # row 4
+            ["JUMLAH RW 001", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["Sub-Total RW 002 :", "", "", 6],
+            [TANJUNG_PERAK, "001", "001", 1],
+            [TANJUNG_PERAK, "001", "002", 2],
+            ["SUBTOTAL", "", "", 3],  # row 10
+            [],
+            ["TOTAL", "", "", 13],  # the data rows only: 4 + 6 + 1 + 2
+            ["Sumber: Dinsos Kota Surabaya", "", "", ""],
+            ["Keterangan :", "data per 31 Oktober 2026", "", ""],
+            ["Catatan", "", "", ""],  # a note word alone in its row
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {
+        (21, "balita_stunting"): 4,
+        (22, "balita_stunting"): 6,
+        (31, "balita_stunting"): 1,
+        (32, "balita_stunting"): 2,
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (4, 0, 0)
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 3, "rows": "5, 7, 10"},
+        ),
+        Problem(
+            "import.note_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 3, "rows": "13\u201315"},
+        ),
+    ]
+
+
+def test_a_grand_total_that_counts_the_subtotals_too_is_a_mismatch():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],
+            ["JUMLAH RW 001", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["JUMLAH RW 002", "", "", 6],
+            ["TOTAL", "", "", 20],  # the subtotals summed in as well
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert outcome.problems == [
+        problem("import.total_mismatch", 8, "D", "20", severity="warning", stated=20, computed=10),
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 2, "rows": "5, 7"},
+        ),
+    ]
+
+
+def test_bare_jumlah_rows_under_each_rw_are_subtotals_and_the_last_total_is_checked():
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 4],
+            ["JUMLAH", "", "", 4],
+            [GENTENG, "002", "001", 6],
+            ["JUMLAH", "", "", 6],
+            ["JUMLAH", "", "", 10],
+        ]
+    )
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 2, "rows": "5, 7"},
+        )
+    ]
+
+
+def test_a_kelurahan_spelled_like_a_note_word_is_still_a_data_row():
+    rows = [["KELURAHAN", "RW", "RT", "BALITA STUNTING"], ["Sumber Rejo", "001", "001", 3]]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.unknown_kelurahan_name", 2, "A", "Sumber Rejo")]
+    assert (outcome.rows_read, outcome.rows_rejected) == (1, 1)
+
+
+def test_a_subtotal_and_a_note_in_a_family_list_are_left_out():
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            ["", "JUMLAH RW 001", "", "", "", "", "", "", 4.0, ""],
+            family(2, "001", "002", "GENTENG", "GENTENG", 2.0, "PRAMIS"),
+            ["JUMLAH", 2.0, "", "", "", "", "", "", "", ""],
+            ["Sumber: DTKS Kemensos, diolah Dinsos", "", "", "", "", "", "", "", "", ""],
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.values == {
+        **family_values(21, 1, 0, 4),
+        **family_values(22, 0, 1, 0),
+        **family_values(23, 0, 0, 0),
+    }
+    assert outcome.rows_read == 2
+    assert outcome.problems == [
+        Problem(
+            "import.subtotal_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 1, "rows": "3"},
+        ),
+        Problem(
+            "import.note_rows", sheet="Data", severity="warning", params={"count": 1, "rows": "6"}
+        ),
+    ]
+
+
+def test_five_thousand_formatted_empty_rows_after_the_data_add_no_rows_and_no_problems():
+    # SS-07: cells with a fill and a border but no value, as Excel leaves them below a table.
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Border, PatternFill, Side
+
+    from transparency.spreadsheets import read_sheets
+
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Data"
+    for row in stunting([[GENTENG, "001", "001", 4], [GENTENG, "002", "001", 6]]):
+        data.append(row)
+    fill = PatternFill("solid", start_color="FFFFFF00")
+    border = Border(bottom=Side(style="thin"))
+    for number in range(6, 5006):
+        for column in range(1, 5):
+            cell = data.cell(row=number, column=column)
+            cell.fill, cell.border = fill, border
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = read_sheets(buffer.getvalue(), "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4, (22, "balita_stunting"): 6}
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.problems) == (2, 0, [])
+
+
+# --- another department's indicator ------------------------------------------------------
+
+
+def test_a_column_of_another_departments_indicator_is_named_with_its_department():
+    from transparency.importing import foreign_columns
+
+    rows = [
+        ["KODE KELURAHAN", "RW", "RT", "ANAK USIA SD", "BALITA STUNTING", "STUNTING", "CATATAN"],
+        [GENTENG, "001", "001", 12, 3, "", "ok"],
+        [GENTENG, "002", "001", 10, "", "", ""],
+    ]
+    data = sheet(rows)
+    area = {"kelurahan_code": 0, "rw": 1, "rt": 2}
+    # Read for Dispendik (D): E is Dinkes's indicator. F is headed so too but holds
+    # nothing, so it carries no figures to refuse; G is no indicator at all.
+    dispendik = Mapping(sheet="Data", header_row=1, columns={**area, "anak_sd": 3})
+    assert foreign_columns(data, dispendik, DISPENDIK) == [
+        Problem(
+            "import.other_department_column",
+            row=1,
+            column="E",
+            value="BALITA STUNTING",
+            sheet="Data",
+            params={"indicator": "balita_stunting", "department": "DINKES"},
+        )
+    ]
+    # Read for Dinkes (E): D is Dispendik's.
+    dinkes = Mapping(sheet="Data", header_row=1, columns={**area, "balita_stunting": 4})
+    assert foreign_columns(data, dinkes, STUNTING) == [
+        Problem(
+            "import.other_department_column",
+            row=1,
+            column="D",
+            value="ANAK USIA SD",
+            sheet="Data",
+            params={"indicator": "anak_sd", "department": "DISPENDIK"},
+        )
+    ]
+
+
+def test_every_set_knows_the_column_indicators_of_the_other_departments_only():
+    assert [(f.indicator, f.department) for f in STUNTING.foreign] == [
+        ("anak_sd", "dispendik"),
+        ("anak_smp", "dispendik"),
+        ("anak_sma", "dispendik"),
+        ("anak_tidak_sekolah", "dispendik"),
+        ("peserta_sinau_bareng", "dispendik"),
+    ]
+    assert [(f.indicator, f.department) for f in DISPENDIK.foreign] == [
+        ("balita_stunting", "dinkes")
+    ]
+    assert len(DINSOS.foreign) == 6
+
+
 # --- household files ------------------------------------------------------------------
 
 
@@ -1006,6 +1323,125 @@ def test_special_cells_finds_the_sheet_by_name_through_the_relationships():
     assert special_cells(buffer.getvalue(), "Petunjuk") == {(1, 0): "formula"}
     assert special_cells(buffer.getvalue(), "Tidak ada") == {}
     assert special_cells(b"not a zip", "Data") == {}
+
+
+# --- hidden rows, columns and sheets (SS-06) ------------------------------------------------
+
+
+def _workbook(sheets: dict[str, list[list]], change=None) -> bytes:
+    """An .xlsx of these sheets (name → rows), changed by ``change(workbook)`` first."""
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        data = workbook.create_sheet(name)
+        for row in rows:
+            data.append(row)
+    if change is not None:
+        change(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_hidden_rows_and_a_hidden_column_are_read_counted_and_reported_once():
+    from transparency.spreadsheets import read_sheets
+
+    def hide(workbook) -> None:
+        data = workbook["Data"]
+        for number in (2, 5, 6, 7, 9, 12):  # 2: a hidden title row, above the header
+            data.row_dimensions[number].hidden = True
+        data.column_dimensions["C"].hidden = True  # RT
+        data.column_dimensions["F"].hidden = True  # nothing is read there
+
+    rows = stunting(
+        [
+            [GENTENG, "001", "001", 1],  # row 4
+            [GENTENG, "002", "001", 2],  # row 5, hidden
+            [GENTENG, "009", "007", 3],  # row 6, hidden
+            [TANJUNG_PERAK, "001", "001", "x"],  # row 7, hidden: rejected, still read
+            [],  # row 8
+            [TANJUNG_PERAK, "001", "002", 5],  # row 9, hidden
+            [WONOREJO_R, "001", "001", 6],  # row 10
+            ["TOTAL", "", "", 17],  # row 11
+            [],  # row 12: hidden and blank, so not read
+        ]
+    )
+    sheets = read_sheets(_workbook({"Data": rows}, hide), "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert problems == []
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert outcome.values == {
+        (21, "balita_stunting"): 1,
+        (22, "balita_stunting"): 2,
+        (23, "balita_stunting"): 3,
+        (32, "balita_stunting"): 5,
+        (1, "balita_stunting"): 6,
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (6, 1, 0)
+    assert outcome.problems == [
+        problem("import.bad_count", 7, "D", "x"),
+        Problem(
+            "import.hidden_rows",
+            sheet="Data",
+            severity="warning",
+            params={"count": 4, "rows": "5\u20137, 9"},
+        ),
+        Problem(
+            "import.hidden_columns",
+            sheet="Data",
+            severity="warning",
+            params={"columns": "C (RT)"},
+        ),
+    ]
+
+
+def test_a_file_that_hides_nothing_reports_nothing_hidden():
+    _mapping, outcome = read(stunting([[GENTENG, "001", "001", 4.0]]), STUNTING)
+    assert outcome.problems == []
+
+
+def test_the_visible_sheet_is_read_when_a_very_hidden_first_sheet_holds_stale_figures():
+    from transparency.importing import hidden_sheets
+    from transparency.spreadsheets import read_sheets
+
+    def hide(workbook) -> None:
+        workbook["Lama"].sheet_state = "veryHidden"
+        workbook["Cadangan"].sheet_state = "hidden"
+
+    data = _workbook(
+        {
+            "Lama": [STUNTING_HEADER, [GENTENG, "001", "001", 99], [GENTENG, "002", "001", 98]],
+            "Cadangan": [STUNTING_HEADER, [GENTENG, "001", "001", 97]],
+            "Data": stunting([[GENTENG, "001", "001", 4]]),
+        },
+        hide,
+    )
+    sheets = read_sheets(data, "stunting.xlsx")
+    mapping, problems = suggest_mapping(sheets, STUNTING)
+    assert (problems, mapping.sheet, mapping.header_row) == ([], "Data", 3)
+    outcome = run(sheets[2], mapping, STUNTING, INDEX)
+    assert outcome.values == {(21, "balita_stunting"): 4}
+    assert hidden_sheets(sheets) == [
+        Problem("import.hidden_sheets", severity="warning", params={"sheets": '"Lama", "Cadangan"'})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "text"),
+    [
+        ([5], "5"),
+        ([5, 6, 7, 9, 14, 15], "5\u20137, 9, 14\u201315"),
+        (list(range(2, 60, 2)), "2, 4, 6, 8, 10, 12, 14, 16, 18, 20, \u2026"),
+    ],
+)
+def test_row_numbers_are_named_as_ranges_and_cut_after_ten(numbers, text):
+    from transparency.importing import number_ranges
+
+    assert number_ranges(numbers) == text
 
 
 # --- cross-column consistency (SS-10) ----------------------------------------------------

@@ -8,7 +8,13 @@ import pytest
 
 from transparency.problems import UnreadableFile
 from transparency.registering import COLUMNS
-from transparency.spreadsheets import column_letter, find_header, read_sheets, visible_sheets
+from transparency.spreadsheets import (
+    column_letter,
+    find_header,
+    read_sheets,
+    row_label,
+    visible_sheets,
+)
 
 
 def _xlsx_with_hidden_sheet() -> bytes:
@@ -48,6 +54,48 @@ def test_read_sheets_xlsx_keeps_excel_row_numbering_and_hides_hidden_sheets():
     assert [sheet.name for sheet in visible] == ["RT RW"]
 
 
+def test_read_sheets_gives_each_sheet_the_rows_and_columns_it_hides():
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "Petunjuk"
+    first.append(["Isi satu baris per RT."])
+    data = workbook.create_sheet("Data")
+    for number in range(1, 9):
+        data.append([f"row {number}", number, number, number])
+    for number in (3, 4, 7):
+        data.row_dimensions[number].hidden = True
+    data.column_dimensions["C"].hidden = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    petunjuk, sheet = read_sheets(buffer.getvalue(), "data.xlsx")
+
+    assert (petunjuk.hidden_rows, petunjuk.hidden_columns) == ((), ())
+    assert sheet.name == "Data"
+    assert sheet.hidden_rows == ((3, 4), (7, 7))  # Excel row numbers
+    assert sheet.hidden_columns == ((2, 2),)  # zero-based: column C
+    assert sheet.rows[2] == ["row 3", 3, 3, 3]  # hidden rows are read like any other
+
+
+def test_a_very_hidden_first_sheet_is_read_as_hidden_and_never_chosen():
+    workbook = openpyxl.Workbook()
+    stale = workbook.active
+    stale.title = "Lama"
+    stale.sheet_state = "veryHidden"
+    for row in (["KODE KELURAHAN", "RW", "RT", "JUMLAH KK"], ["35.78.07.1002", "001", "001", 99]):
+        stale.append(row)
+    current = workbook.create_sheet("Baru")
+    for row in (["KODE KELURAHAN", "RW", "RT", "JUMLAH KK"], ["35.78.07.1002", "001", "001", 12]):
+        current.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    sheets = read_sheets(buffer.getvalue(), "data.xlsx")
+
+    assert [(sheet.name, sheet.visible) for sheet in sheets] == [("Lama", False), ("Baru", True)]
+    assert [sheet.name for sheet in visible_sheets(sheets)] == ["Baru"]
+
+
 def test_find_header_on_row_4_of_the_xlsx():
     sheet = visible_sheets(read_sheets(_xlsx_with_hidden_sheet(), "register.xlsx"))[0]
 
@@ -73,6 +121,40 @@ def test_find_header_picks_the_row_matching_most_fields_and_folds_punctuation():
 
 def test_find_header_without_any_match():
     assert find_header([["a", "b"], ["c"]], COLUMNS) == (-1, {})
+
+
+@pytest.mark.parametrize(
+    ("cell", "label"),
+    [
+        ("JUMLAH", "total"),
+        ("Jumlah :", "total"),
+        ("TOTAL:", "total"),
+        ("GRAND TOTAL", "total"),
+        ("Total Keseluruhan", "total"),
+        ("SUBTOTAL", "subtotal"),
+        ("Sub Total", "subtotal"),
+        ("SUB-TOTAL RW 02", "subtotal"),
+        ("JUMLAH RW 001", "subtotal"),
+        ("Jml. RW 1", "subtotal"),
+        ("TOTAL KEL. GENTENG", "subtotal"),
+        ("Sumber: Dinsos", "note"),
+        ("SUMBER DATA : DTKS", "note"),
+        ("Keterangan: data per 31 Oktober", "note"),
+        ("Ket. :", "note"),
+        ("NB: angka sementara", "note"),
+        ("Sumber Dinsos", "note?"),  # a note only when alone in its row
+        ("Sumber Rejo", "note?"),
+        ("SUMBERREJO", None),
+        ("KETINTANG", None),
+        ("GENTENG", None),
+        ("TOTALAN", None),
+        ("35.78.07.1002", None),
+        (12.0, None),
+        ("", None),
+    ],
+)
+def test_row_label_tells_totals_subtotals_and_notes_from_data(cell, label):
+    assert row_label(cell) == label
 
 
 def test_read_sheets_csv_with_semicolons_and_bom():

@@ -192,3 +192,28 @@ def test_a_new_upload_deletes_the_files_of_uploads_past_their_deadline(app, sess
 
 def kept_files(session) -> list[int]:
     return list(session.exec(select(UploadFile.upload_id).order_by(UploadFile.upload_id)))
+
+
+def test_a_column_of_another_departments_indicator_is_shown_and_nothing_can_be_saved(app, session):
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK)
+    book.active["J3"] = "BALITA STUNTING"
+    book.active["J4"] = 2
+    buffer = io.BytesIO()
+    book.save(buffer)
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    data = {
+        "indicator_set": "dispendik_anak_sekolah",
+        "period": "2026-10",
+        "mapping": "",
+        "file": (io.BytesIO(buffer.getvalue()), DISPENDIK),
+    }
+    received = dispendik.post("/unggah/", data=data, content_type="multipart/form-data")
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    html = dispendik.get(confirmed.headers["Location"]).get_data(as_text=True)
+    upload = session.get(Upload, int(confirmed.headers["Location"].rsplit("/", 1)[1]))
+    assert upload.status == "failed"
+    assert re.findall(r'<tr class="(\w+)"><td>(\d+)</td><td>(\w*)</td>', html) == [
+        ("error", "3", "J")
+    ]
+    assert "berisi angka balita_stunting, indikator milik DINKES" in html
+    assert 'name="sha256"' not in html  # no commit form

@@ -3,6 +3,14 @@
 Pure functions, no I/O. One routine per kind of code, documented by its tests:
 RT/RW numbers (`RT 01`, `1`, `001`, `1.0`, full-width digits → `001`), kelurahan
 codes (dotted or not → `35.78.03.1005`), names, and counts (`1.234` → 1234).
+
+Every text goes through ``clean_text`` first: invisible format characters (zero-width
+space and joiners, BOM, soft hyphen, direction marks, tags) are dropped, then NFKC folds
+Unicode variants to ASCII (full-width and mathematical digits, no-break and ideographic
+spaces), and spaces are folded. What is left must then be a plain ASCII number: other
+scripts' digits (٠١) and a space between digits are refused, never guessed at. So a code
+with invisible or variant characters is the same code or none, never another one
+(battery SS-01, ``tests/test_codes.py``).
 """
 
 import re
@@ -10,6 +18,12 @@ import unicodedata
 
 _NUMBER_PREFIX = re.compile(r"^(?:RT|RW|NO|NOMOR)\b[\s.:/-]*", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Unicode's invisible format characters (category Cf) a cell picks up from web pages,
+# PDFs and Word; NFKC keeps them, so they are dropped first.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
 _KELURAHAN_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 _KELURAHAN_PLAIN = re.compile(r"^\d{10}$")
 _INDONESIAN_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
@@ -18,7 +32,8 @@ MAX_COUNT = 10**MAX_COUNT_DIGITS  # counts are below this, as text or as numbers
 
 
 def clean_text(value: object) -> str:
-    """Text of a cell: NFKC-normalised (full-width digits → ASCII), trimmed, spaces folded."""
+    """Text of a cell: invisible format characters dropped, NFKC-normalised (full-width
+    digits → ASCII), trimmed, spaces folded."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -26,7 +41,8 @@ def clean_text(value: object) -> str:
     text = str(value)
     if text.isascii():  # the common case: NFKC changes nothing, split() folds the spaces
         return " ".join(text.split())
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    return _SPACES.sub(" ", text).strip()
 
 
 def area_number(value: object, width: int = 3) -> str | None:

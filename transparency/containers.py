@@ -7,6 +7,10 @@ extracted to disk; every ZIP part is decompressed in 64 KiB chunks and its real 
 counted, whatever the headers declare. Cell values are the readers' business, not this
 module's.
 
+The scan also notes, in passing, the rows and columns each worksheet part marks hidden
+(``Container.hidden``): the dry run reports them (battery SS-06), and the bytes are
+already streaming past here, so nothing is inflated twice.
+
 Codes raised (``Problem.code``; the params in brackets):
 
 - ``file.empty`` — the file has no bytes.
@@ -45,7 +49,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from zlib_ng import zlib_ng
@@ -83,6 +87,12 @@ _SI = re.compile(r"<(?:[\w.-]{1,32}:)?si[\s/>]")
 _UNIQUE_COUNT = re.compile(r"\suniqueCount\s*=\s*([\"'])\s*(\d+)\s*\1")
 _ACTIVE_PREFIXES = ("xl/activex/", "xl/embeddings/", "xl/externallinks/", "customui/")
 _ACTIVE_NAMES = ("xl/connections.xml",)
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_HIDDEN_TAG = re.compile(rb"<(?:[\w.-]{1,32}:)?(row|col)\s")
+_HIDDEN_ON = re.compile(rb"""\shidden\s*=\s*["'](?:1|true)["']""")
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d{1,7})["']""")
+_COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["'](\d{1,5})["']""")
+_MAX_TAG = 64 * 1024  # a start tag longer than this is no row or column of a real sheet
 _ENCRYPTED_STREAMS = (
     "EncryptionInfo".encode("utf-16-le"),
     "EncryptedPackage".encode("utf-16-le"),
@@ -109,12 +119,23 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """What one worksheet hides: (first, last) ranges of Excel row and column numbers,
+    both 1-based, in the order the sheet lists them."""
+
+    rows: tuple[tuple[int, int], ...] = ()
+    columns: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Container:
-    """What the bytes are: "xlsx", "xls" or "csv", with parts and real size in bytes."""
+    """What the bytes are: "xlsx", "xls" or "csv", with parts and real size in bytes, and
+    per worksheet part of an .xlsx (``xl/worksheets/sheet1.xml``, lower case) what it hides."""
 
     kind: str
     parts: int
     uncompressed: int
+    hidden: dict[str, Hidden] = field(default_factory=dict)
 
 
 DEFAULT_LIMITS = Limits()
@@ -240,9 +261,9 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
             names = {info.filename.lower(): info for info in infos}
             _check_kind(archive, names, filename)
             _check_active_names(infos)
-            total = 0
+            total, hidden = 0, {}
             for info in sorted(infos, key=_stream_order):
-                total = _stream_part(data, archive, info, limits, total)
+                total = _stream_part(data, archive, info, limits, total, hidden)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -256,7 +277,7 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
         zlib_ng.error,
     ) as exc:
         _fail("file.damaged", detail=_shown(str(exc)))
-    return Container("xlsx", len(infos), total)
+    return Container("xlsx", len(infos), total, hidden)
 
 
 def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -338,10 +359,17 @@ def _stream_order(info: zipfile.ZipInfo) -> tuple[int, int]:
 
 
 def _stream_part(
-    data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, total: int
+    data: bytes,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    total: int,
+    hidden: dict[str, Hidden],
 ) -> int:
-    """Decompress one part chunk by chunk, counting real bytes; the new running total."""
+    """Decompress one part chunk by chunk, counting real bytes; the new running total.
+    A worksheet's hidden rows and columns go into ``hidden`` under the part's name."""
     part, scan, crc = 0, None, 0
+    rows = _HiddenScan() if _WORKSHEET.match(info.filename) else None
     for chunk in _inflate(data, info):
         part += len(chunk)
         total += len(chunk)
@@ -364,12 +392,16 @@ def _stream_part(
         if scan is None:
             scan = _PartScan(info.filename, chunk, limits)
         scan.feed(chunk)
+        if rows is not None:
+            rows.feed(chunk)
     if part != info.file_size:
         _fail("file.damaged", detail=f"size of {_shown(info.filename)} differs from its header")
     if crc != info.CRC:
         _fail("file.damaged", detail=f"bad CRC-32 for {_shown(info.filename)}")
     if scan is not None:
         scan.finish()
+    if rows is not None and (rows.rows or rows.columns):
+        hidden[info.filename.lower()] = Hidden(tuple(map(tuple, rows.rows)), tuple(rows.columns))
     return total
 
 
@@ -508,6 +540,71 @@ class _PartScan:
                 "file.damaged",
                 detail=f"{self.shown} declares {self.unique_count} strings, holds {self.strings}",
             )
+
+
+class _HiddenScan:
+    """The rows (``<row r="5" hidden="1">``) and columns (``<col min="3" max="3"
+    hidden="1"/>``) a worksheet part hides, from its chunks as they stream past.
+
+    A sheet is hundreds of MB of XML and hides nothing, as a rule: a chunk is looked at
+    only when memchr finds a lowercase ``h`` in it (rare in sheet XML: no element or
+    usual attribute has one) and then the word ``hidden``. A start tag cut by a chunk's
+    end is kept and completed with the next chunk's first bytes.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[list[int]] = []  # [first, last], consecutive rows merged
+        self.columns: list[tuple[int, int]] = []
+        self.tail = b""  # an unfinished start tag at the end of the last chunk
+
+    def feed(self, chunk: bytes) -> None:
+        start = 0
+        if self.tail:
+            end = chunk.find(b">")
+            if end == -1:  # still unfinished: no real tag is this long
+                self.tail = self.tail + chunk if len(self.tail) < _MAX_TAG else b""
+                return
+            piece, self.tail = self.tail + chunk[: end + 1], b""
+            if b"hidden" in piece:
+                self._scan(piece, 0)
+            start = end + 1
+        if b"h" in chunk and chunk.find(b"hidden", start) != -1:
+            self._scan(chunk, start)
+        last = chunk.rfind(b"<", start)
+        if last != -1 and chunk.find(b">", last) == -1:
+            self.tail = chunk[last:]
+
+    def _scan(self, window: bytes, start: int) -> None:
+        """Each complete start tag from ``start`` on that holds the word ``hidden``."""
+        position = window.find(b"hidden", start)
+        while position != -1:
+            end = window.find(b">", position)
+            if end == -1:
+                return  # the tag is completed by the next chunk (``tail``)
+            begin = window.rfind(b"<", start, position)
+            if begin != -1 and window.find(b">", begin, position) == -1:
+                self._tag(window[begin:end])
+            position = window.find(b"hidden", end)
+
+    def _tag(self, tag: bytes) -> None:
+        kind = _HIDDEN_TAG.match(tag)
+        if kind is None or not _HIDDEN_ON.search(tag):
+            return
+        if kind.group(1) == b"row":
+            number = _ROW_NUMBER.search(tag)
+            if number is not None:
+                self._row(int(number.group(1)))
+            return
+        span = dict(_COL_SPAN.findall(tag))
+        if b"min" in span:
+            first = int(span[b"min"])
+            self.columns.append((first, max(first, int(span.get(b"max", first)))))
+
+    def _row(self, number: int) -> None:
+        if self.rows and self.rows[-1][1] + 1 == number:
+            self.rows[-1][1] = number
+        elif not self.rows or self.rows[-1][1] < number:
+            self.rows.append([number, number])
 
 
 def _sniff_codec(head: bytes) -> str:

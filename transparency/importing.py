@@ -22,7 +22,9 @@ from transparency.spreadsheets import (
     best_header,
     column_letter,
     first_filled,
-    says_total,
+    header_duplicates,
+    header_key,
+    row_label,
 )
 
 BLANK_AS_ZERO = ("", "-", "–", "—")
@@ -110,13 +112,13 @@ def suggest_mapping(
     if "kelurahan_code" not in columns and "kelurahan" not in columns:
         missing.insert(0, "kelurahan")
     header = sheet.rows[index]
-    if missing:
-        return None, [
-            Problem(
-                "import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name}
-            )
-            for name in missing
-        ]
+    problems = [
+        Problem("import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name})
+        for name in missing
+    ]
+    problems += _duplicate_columns(header, index + 1, sheet.name, iset)
+    if problems:
+        return None, problems
     mapping = Mapping(
         sheet=sheet.name,
         header_row=index + 1,
@@ -132,6 +134,67 @@ def suggest_mapping(
     if iset.shape == "household":
         mapping.values = _suggest_values(sheet.rows[index + 1 :], columns["category"], iset)
     return mapping, []
+
+
+def _duplicate_columns(header: list, row: int, sheet: str, iset: IndicatorSet) -> list[Problem]:
+    """A field headed twice (battery SS-05): which column holds it is anybody's guess, so
+    the file is refused naming both columns, rather than the first silently read."""
+    problems = []
+    for name, columns in header_duplicates(header, iset.column_aliases()).items():
+        first = columns[0]
+        for column in columns[1:]:
+            problems.append(
+                Problem(
+                    "import.duplicate_column",
+                    row=row,
+                    column=column_letter(column),
+                    value=clean_text(header[column]),
+                    sheet=sheet,
+                    params={
+                        "field": name,
+                        "first": column_letter(first),
+                        "first_header": clean_text(header[first]),
+                        "second": column_letter(column),
+                        "second_header": clean_text(header[column]),
+                    },
+                )
+            )
+    return problems
+
+
+def foreign_columns(sheet: Sheet, mapping: Mapping, iset: IndicatorSet) -> list[Problem]:
+    """Columns not read that are headed as another department's indicator and hold
+    something below the header: figures this department may not send (a file-level
+    error naming the column, its header, the indicator and its department)."""
+    if not iset.foreign:
+        return []
+    header = sheet.rows[mapping.header_row - 1]
+    aliases = {header_key(alias): item for item in reversed(iset.foreign) for alias in item.aliases}
+    read = set(mapping.columns.values())
+    problems = []
+    for column, cell in enumerate(header):
+        item = aliases.get(header_key(cell))
+        if item is None or column in read or not _holds_values(sheet, mapping, column):
+            continue
+        problems.append(
+            Problem(
+                "import.other_department_column",
+                row=mapping.header_row,
+                column=column_letter(column),
+                value=clean_text(cell),
+                sheet=sheet.name,
+                params={"indicator": item.indicator, "department": item.department.upper()},
+            )
+        )
+    return problems
+
+
+def _holds_values(sheet: Sheet, mapping: Mapping, column: int) -> bool:
+    """True if any cell of the column below the header is filled."""
+    return any(
+        column < len(cells) and not is_blank(cells[column])
+        for cells in sheet.rows[mapping.header_row :]
+    )
 
 
 def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[str]:
@@ -316,7 +379,8 @@ def run(
     resolver = _Resolver(index)
     sums: dict[tuple[int, str], int] = defaultdict(int)
     first_seen: dict[str, int] = {}
-    totals: list[tuple[int, list]] = []
+    labels: dict[str, str | None] = {}  # a first cell's text → its row_label, judged once
+    left_out: dict[str, list[tuple[int, list]]] = {"total": [], "subtotal": [], "note": []}
     covered: set[str | None] = set()
     fast = _FastPath(mapping, iset, resolver, sheet.name)
     specials: dict = {}  # special_cells(), once asked
@@ -327,9 +391,11 @@ def run(
         if first is None:
             continue
         number = mapping.header_row + 1 + offset
-        if type(first) is str and says_total(first):
-            totals.append((number, cells))
-            continue
+        if type(first) is str:
+            kind = _row_kind(first, cells, labels)
+            if kind is not None:
+                left_out[kind].append((number, cells))
+                continue
         outcome.rows_read += 1
         clean = fast.contributions(cells, first_seen, number)
         if clean is not None:
@@ -363,8 +429,121 @@ def run(
                 for indicator in iset.indicators:
                     sums[(rt_id, indicator)] += 0
     outcome.values = dict(sums)
-    outcome.problems.extend(_check_totals(totals, sheet, mapping, iset, outcome))
+    # The last grand total states the sheet's figures; bare JUMLAH rows before it can
+    # only be totals of the parts above them, like JUMLAH RW 001.
+    grand = left_out["total"]
+    outcome.problems.extend(_check_totals(grand[-1:], sheet, mapping, iset, outcome))
+    subtotals = sorted(number for number, _cells in left_out["subtotal"] + grand[:-1])
+    notes = [number for number, _cells in left_out["note"]]
+    outcome.problems.extend(_left_out(sheet, subtotals, notes))
+    outcome.problems.extend(_hidden(sheet, mapping, labels))
     return outcome
+
+
+LABELS_KEPT = 10_000  # distinct first-cell texts whose row_label is remembered
+
+
+def _row_kind(first: str, cells: list, labels: dict[str, str | None]) -> str | None:
+    """``"total"``, ``"subtotal"`` or ``"note"`` for a row that holds no RT's figures
+    (``spreadsheets.row_label`` of its first filled cell), None for a data row."""
+    if first[0].isdigit():  # a code or a No. KK; no label starts with a digit
+        return None
+    kind = labels.get(first, _UNSEEN)
+    if kind is _UNSEEN:
+        kind = row_label(first)
+        if len(labels) < LABELS_KEPT:  # names repeat; a column of unique texts must not
+            labels[first] = kind  # fill the memory
+    if kind == "note?":  # a note word without a colon: a note only when alone in the row
+        return "note" if sum(not is_blank(cell) for cell in cells) == 1 else None
+    return kind
+
+
+def _left_out(sheet: Sheet, subtotals: list[int], notes: list[int]) -> list[Problem]:
+    """Subtotal and notes rows, each kind reported once (SS-07): they are not data, and
+    reading them as RT rows gave three misleading errors each."""
+    problems = []
+    for code, numbers in (("import.subtotal_rows", subtotals), ("import.note_rows", notes)):
+        if numbers:
+            problems.append(
+                Problem(
+                    code,
+                    sheet=sheet.name,
+                    severity="warning",
+                    params={"count": len(numbers), "rows": number_ranges(numbers)},
+                )
+            )
+    return problems
+
+
+def hidden_sheets(sheets: list[Sheet]) -> list[Problem]:
+    """The workbook's hidden sheets, named once: they are never read (SS-06), and the
+    operator should know that what they hold is not in the upload."""
+    names = [sheet.name for sheet in sheets if not sheet.visible]
+    if not names:
+        return []
+    shown = ", ".join(f'"{name}"' for name in names)
+    return [Problem("import.hidden_sheets", severity="warning", params={"sheets": shown})]
+
+
+LISTED_RANGES = 10  # row ranges named in a report; the count says how many there are
+
+
+def _hidden(sheet: Sheet, mapping: Mapping, labels: dict[str, str | None]) -> list[Problem]:
+    """Hidden rows below the header that were read, and hidden columns that were read,
+    each reported once (SS-06): they count like any other, which the operator may not
+    expect of rows Excel does not show."""
+    problems = []
+    rows = [
+        number
+        for first, last in sheet.hidden_rows
+        for number in range(max(first, mapping.header_row + 1), min(last, len(sheet.rows)) + 1)
+        if _is_data_row(sheet.rows[number - 1], labels)
+    ]
+    if rows:
+        problems.append(
+            Problem(
+                "import.hidden_rows",
+                sheet=sheet.name,
+                severity="warning",
+                params={"count": len(rows), "rows": number_ranges(rows)},
+            )
+        )
+    read = sorted({column: name for name, column in mapping.columns.items()}.items())
+    hidden = [
+        f"{column_letter(column)} ({mapping.headers.get(name) or name})"
+        for column, name in read
+        if any(first <= column <= last for first, last in sheet.hidden_columns)
+    ]
+    if hidden:
+        problems.append(
+            Problem(
+                "import.hidden_columns",
+                sheet=sheet.name,
+                severity="warning",
+                params={"columns": ", ".join(hidden)},
+            )
+        )
+    return problems
+
+
+def _is_data_row(cells: list, labels: dict[str, str | None]) -> bool:
+    """True for a row ``run`` reads as data: not blank, not a totals or notes row."""
+    first = first_filled(cells)
+    return first is not None and not (type(first) is str and _row_kind(first, cells, labels))
+
+
+def number_ranges(numbers: list[int], limit: int = LISTED_RANGES) -> str:
+    """Ascending numbers as ranges, ``5–9, 14, 20–22``; after ``limit`` ranges, ``…``."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and ranges[-1][1] + 1 == number:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    text = ", ".join(
+        str(first) if first == last else f"{first}\u2013{last}" for first, last in ranges[:limit]
+    )
+    return text + ", \u2026" if len(ranges) > limit else text
 
 
 def _special(row: _Row, special_cells: Callable[[], dict], specials: dict) -> bool:

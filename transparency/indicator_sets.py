@@ -6,7 +6,7 @@ have, and how rows become indicator values. ``seed/indicator_sets.json`` holds t
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +31,16 @@ class Check:
 
 
 @dataclass(frozen=True)
+class ForeignIndicator:
+    """Another department's indicator read from a column, and the headers it goes by: a
+    file of this set holding such a column carries figures this department may not send."""
+
+    indicator: str
+    department: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IndicatorSet:
     """A kind of department file."""
 
@@ -44,6 +54,7 @@ class IndicatorSet:
     rules: tuple[Rule, ...]
     personal: tuple[str, ...] = field(default=())
     checks: tuple[Check, ...] = field(default=())
+    foreign: tuple[ForeignIndicator, ...] = field(default=())  # other departments' columns
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -93,4 +104,16 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
                 for c in raw.get("checks", ())
             ),
         )
-    return sets
+    return {code: _with_foreign(iset, sets.values()) for code, iset in sets.items()}
+
+
+def _with_foreign(iset: IndicatorSet, sets) -> IndicatorSet:
+    """The set, knowing the column indicators of every other department's sets."""
+    foreign = tuple(
+        ForeignIndicator(rule.indicator, other.department, rule.column)
+        for other in sets
+        if other.department != iset.department
+        for rule in other.rules
+        if rule.column
+    )
+    return replace(iset, foreign=foreign)

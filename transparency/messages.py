@@ -105,6 +105,36 @@ TEMPLATES = {
         "The column for %(field)s was not found. Add a column headed, for example, "
         '"%(example)s", or choose the column in the mapping.'
     ),
+    "import.duplicate_column": lazy_gettext(
+        'Columns %(first)s ("%(first_header)s") and %(second)s ("%(second_header)s") are both '
+        "headed as the %(field)s, so it is not clear which one to read. Delete or rename one "
+        "of them and send the file again."
+    ),
+    "import.other_department_column": lazy_gettext(
+        'This column ("%(value)s") holds figures for %(indicator)s, an indicator of '
+        "%(department)s, which only %(department)s uploads. Nothing was imported: delete the "
+        "column and send the file again."
+    ),
+    "import.subtotal_rows": lazy_gettext(
+        "Subtotal rows (like JUMLAH RW 001) were left out, neither counted nor checked: "
+        "%(count)s in all (rows %(rows)s). The RT rows they add up are counted."
+    ),
+    "import.note_rows": lazy_gettext(
+        "Notes rows (like Sumber: or Keterangan:) were left out, as they hold no RT's "
+        "figures: %(count)s in all (rows %(rows)s)."
+    ),
+    "import.hidden_rows": lazy_gettext(
+        "Rows hidden in Excel were read and checked like every other row: %(count)s in all "
+        "(rows %(rows)s). If they do not belong in this upload, delete them and send the "
+        "file again."
+    ),
+    "import.hidden_columns": lazy_gettext(
+        "Columns hidden in Excel were read: %(columns)s. Check that they hold what this "
+        "upload should count."
+    ),
+    "import.hidden_sheets": lazy_gettext(
+        "Hidden sheets of the workbook were not read: %(sheets)s."
+    ),
     "import.mapping_sheet_missing": lazy_gettext(
         "The saved mapping names a sheet this workbook does not have."
     ),

@@ -9,25 +9,50 @@ import html
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from transparency.codes import clean_text, is_blank
-from transparency.containers import DEFAULT_LIMITS, Limits, inspect
+from transparency.containers import DEFAULT_LIMITS, Hidden, Limits, inspect
 from transparency.problems import Problem, UnreadableFile
 
 HEADER_SCAN_ROWS = 30
-TOTAL_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL", "JUMLAH TOTAL", "SUB TOTAL", "SUBTOTAL")
+# A row's first filled cell that says what the row is (``row_label``), folded to capitals
+# and single spaces. A grand total states the whole sheet's figures; a total word followed
+# by anything else (JUMLAH RW 001, TOTAL KEL. GENTENG) or SUBTOTAL states a part of it.
+GRAND_TOTALS = frozenset(
+    {
+        "JUMLAH",
+        "JML",
+        "TOTAL",
+        "GRAND TOTAL",
+        "JUMLAH TOTAL",
+        "TOTAL JUMLAH",
+        "JUMLAH KESELURUHAN",
+        "TOTAL KESELURUHAN",
+        "JUMLAH SELURUHNYA",
+        "TOTAL SELURUHNYA",
+    }
+)
+_TOTAL_START = re.compile(r"(?:SUB ?TOTAL|SUB ?JUMLAH|JUMLAH|JML|TOTAL)\b")
+_NOTE_START = re.compile(
+    r"(?:SUMBER|KETERANGAN|KET|CATATAN|NB|N B|NOTE|NOTES|DISUSUN|DIOLAH|DICETAK|MENGETAHUI)\b"
+)
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet's cells as Python values, from Excel row 1 and column A."""
+    """One sheet's cells as Python values, from Excel row 1 and column A, and what the
+    sheet hides from a person looking at it in Excel: (first, last) ranges of Excel row
+    numbers and of zero-based column indexes (known for .xlsx; an .xls hides nothing
+    we can see)."""
 
     name: str
     visible: bool
     rows: list[list]
+    hidden_rows: tuple[tuple[int, int], ...] = ()
+    hidden_columns: tuple[tuple[int, int], ...] = ()
 
 
 def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
@@ -35,7 +60,8 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
     checks of ``containers.inspect`` (bombs, macros, DTDs …) have passed."""
     container = inspect(data, filename, limits)
     if container.kind in ("xlsx", "xls"):
-        return _read_workbook(data, limits)
+        sheets = _read_workbook(data, limits)
+        return _with_hidden(sheets, data, container.hidden) if container.hidden else sheets
     rows = _read_csv(data, filename, limits)
     _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
     return [Sheet(name=filename, visible=True, rows=rows)]
@@ -89,6 +115,23 @@ def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
         raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
 
 
+def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) -> list[Sheet]:
+    """The sheets with the rows and columns their parts hide (``containers`` saw them)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    result = []
+    for sheet in sheets:
+        try:
+            part = _sheet_part(archive, sheet.name) or ""
+        except KeyError:  # no relationships part: calamine read the sheets some other way
+            part = ""
+        found = hidden.get(part.lower())
+        if found is not None:
+            columns = tuple((first - 1, last - 1) for first, last in found.columns)
+            sheet = replace(sheet, hidden_rows=found.rows, hidden_columns=columns)
+        result.append(sheet)
+    return result
+
+
 def _is_reader_failure(exc: BaseException) -> bool:
     """A failure of the file (calamine's errors, or a panic of its Rust code)."""
     return isinstance(exc, CalamineError | ValueError | TypeError | OSError) or (
@@ -139,18 +182,36 @@ def find_header(
     Returns the row index and, per field found, its column index. A field is found
     when a cell equals one of its aliases after ``header_key`` folding.
     """
-    wanted = {field: {header_key(alias) for alias in names} for field, names in aliases.items()}
+    wanted = _wanted(aliases)
     best: tuple[int, dict[str, int]] = (-1, {})
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found: dict[str, int] = {}
-        for column, cell in enumerate(row):
-            key = header_key(cell)
-            for field, keys in wanted.items():
-                if key in keys and field not in found:
-                    found[field] = column
+        found = {field: columns[0] for field, columns in _matches(row, wanted).items()}
         if len(found) > len(best[1]):
             best = (index, found)
     return best
+
+
+def header_duplicates(row: list, aliases: dict[str, tuple[str, ...]]) -> dict[str, list[int]]:
+    """The fields that more than one column of a header row matches, with those columns
+    (left to right): ``find_header`` keeps the first, so the others would go unread."""
+    matched = _matches(row, _wanted(aliases))
+    return {field: columns for field, columns in matched.items() if len(columns) > 1}
+
+
+def _wanted(aliases: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Each field's aliases, folded by ``header_key``."""
+    return {field: {header_key(alias) for alias in names} for field, names in aliases.items()}
+
+
+def _matches(row: list, wanted: dict[str, set[str]]) -> dict[str, list[int]]:
+    """Every column of a row whose folded text is an alias of a field, per field."""
+    found: dict[str, list[int]] = {}
+    for column, cell in enumerate(row):
+        key = header_key(cell)
+        for field, keys in wanted.items():
+            if key in keys:
+                found.setdefault(field, []).append(column)
+    return found
 
 
 def best_header(
@@ -178,13 +239,35 @@ def first_filled(cells: list) -> object:
 
 
 def is_total_row(cells: list) -> bool:
-    """True when the first filled cell says JUMLAH/TOTAL (a number there never does)."""
+    """True when the first filled cell says JUMLAH/TOTAL, of the whole sheet or of a part
+    (a number there never does)."""
     return says_total(first_filled(cells))
 
 
 def says_total(cell: object) -> bool:
-    """True for a cell reading JUMLAH/TOTAL (the first filled cell of a totals row)."""
-    return isinstance(cell, str) and clean_text(cell).upper().rstrip(":") in TOTAL_WORDS
+    """True for a cell reading JUMLAH/TOTAL/SUBTOTAL, alone or followed by what it totals
+    (``JUMLAH RW 001``): the first filled cell of a totals or subtotal row."""
+    return row_label(cell) in ("total", "subtotal")
+
+
+def row_label(cell: object) -> str | None:
+    """What a row is, by the text of its first filled cell: ``"total"`` (``JUMLAH``,
+    ``TOTAL:``, ``GRAND TOTAL``), ``"subtotal"`` (``SUBTOTAL``, ``JUMLAH RW 001``,
+    ``Total Kel. Genteng``), ``"note"`` (``Sumber: Dinsos``, ``Keterangan: …``: a note
+    word and a colon), ``"note?"`` (a note word without a colon, ``Sumber Dinsos``: a
+    note only if nothing else is in the row, since a kelurahan may be spelled "Sumber
+    Rejo"), or None for anything else (a data row)."""
+    if not isinstance(cell, str):
+        return None
+    text = clean_text(cell).upper()
+    folded = re.sub(r"[^0-9A-Z]+", " ", text).strip()
+    if folded in GRAND_TOTALS:
+        return "total"
+    if _TOTAL_START.match(folded):
+        return "subtotal"
+    if _NOTE_START.match(folded):
+        return "note" if ":" in text[:60] else "note?"
+    return None
 
 
 def column_letter(index: int) -> str:

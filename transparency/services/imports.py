@@ -65,9 +65,15 @@ class ImportReport:
         return self.problems + sorted(rows, key=Problem.sort_key)
 
     @property
+    def refused(self) -> bool:
+        """True when a file-level problem is an error (warnings are only reported)."""
+        return any(problem.severity == "error" for problem in self.problems)
+
+    @property
     def can_commit(self) -> bool:
-        """A file with a plan can be committed; rejected rows are left out of it."""
-        return not self.problems and self.plan is not None
+        """A file with a plan and no file-level error can be committed; rejected rows
+        are left out of it."""
+        return not self.refused and self.plan is not None
 
 
 def area_index(session: Session) -> importing.AreaIndex:
@@ -134,16 +140,18 @@ def preview_import(
     except UnreadableFile as exc:
         report.problems.append(exc.problem)
         return report
+    report.problems.extend(importing.hidden_sheets(sheets))
     if mapping is None:
         mapping, problems = importing.suggest_mapping(sheets, iset)
         report.problems.extend(problems)
     sheet = next((s for s in sheets if s.name == getattr(mapping, "sheet", None)), None)
     if mapping is None or sheet is None:
-        if not report.problems:
+        if not report.refused:
             report.problems.append(Problem("import.mapping_sheet_missing"))
         return report
     report.mapping = mapping
     report.rows = sheet.rows
+    report.problems.extend(importing.foreign_columns(sheet, mapping, iset))
     index = area_index(session)
     special = None
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
