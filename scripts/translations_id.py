@@ -47,6 +47,10 @@ ID = {
     "Another upload for this period was committed after your dry run. Nothing was changed; "
     "run the dry run again to see the differences.": "Ada unggahan lain untuk periode ini yang disimpan setelah uji coba Anda. Tidak ada yang diubah; "
     "jalankan uji coba lagi untuk melihat perbedaannya.",
+    "The area register changed after your dry run (an RT or a kelurahan name was added). "
+    "Nothing was changed; upload the file again so its rows are checked against the "
+    "current register.": "Register wilayah berubah setelah uji coba Anda (ada RT atau nama kelurahan yang ditambahkan). "
+    "Tidak ada yang diubah; unggah ulang berkasnya agar barisnya diperiksa dengan register terbaru.",
     "Area code": "Kode wilayah",
     "Area or department": "Wilayah atau dinas",
     "At least 10 characters. A phrase of several words is easy to remember and hard to guess.": "Minimal 10 karakter. Frasa dari beberapa kata mudah diingat dan sulit ditebak.",

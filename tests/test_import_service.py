@@ -23,12 +23,14 @@ from sqlmodel import Session, SQLModel, select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES, SEED
 from transparency import messages
+from transparency.areas import child_path
 from transparency.cli_import import format_report
 from transparency.importing import Change
 from transparency.indicator_sets import load_indicator_sets
 from transparency.models import (
     ActiveUpload,
     Area,
+    AreaLevel,
     AuditEvent,
     Figure,
     ImportMapping,
@@ -511,6 +513,45 @@ def test_committing_twice_is_refused(session):
     )
     assert code == "import.already_done"
     assert count_rows(session, Figure) == figures
+
+
+def test_a_register_change_after_the_dry_run_refuses_the_commit(session):
+    """IM-07: the dry run rejected row 17 (RT 099 of RW 001 Wonorejo, not in the register).
+    The register then gains RT 099; saving the old dry run would leave out a row that is
+    now valid, so the commit is refused and a fresh dry run accepts the row."""
+    operator = user(session, "dinsos")
+    upload = staged(session, DINSOS_FILE, operator)
+    assert [p["row"] for p in upload.problems if p["severity"] == "error"] == [17, 27]
+    rw = session.exec(select(Area).where(Area.code == "35.78.03.1005.001")).one()
+    # Households updated by a register import do not change how rows are read.
+    rw_rt = session.exec(select(Area).where(Area.code == "35.78.03.1005.001.001")).one()
+    rw_rt.households += 1
+    session.flush()
+    figures = count_rows(session, Figure)
+    session.add(
+        Area(
+            code="35.78.03.1005.001.099",
+            level=AreaLevel.RT,
+            name="RT 099",
+            parent_id=rw.id,
+            path=child_path(rw.path, "35.78.03.1005.001.099"),
+            households=40,
+            residents=120,
+        )
+    )
+    session.flush()
+    code = refusal(
+        lambda: commit_upload(session, upload.id, operator, upload.sha256, datetime.now(UTC))
+    )
+    assert code == "import.register_changed"
+    assert count_rows(session, Figure) == figures
+    assert session.get(Upload, upload.id).status == UploadStatus.READY
+
+    again = staged(session, DINSOS_FILE, operator)
+    assert [p["row"] for p in again.problems if p["severity"] == "error"] == [27]
+    commit_upload(session, again.id, operator, again.sha256, datetime.now(UTC))
+    rt_099 = in_force(session, DINSOS_FILE)["35.78.03.1005.001.099"]
+    assert rt_099 == {"kk_gamis": 0, "kk_pramis": 1, "jiwa_gamis": 0}  # one Pramis family
 
 
 def test_another_operator_cannot_commit_the_dry_run(session):

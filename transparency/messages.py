@@ -272,6 +272,11 @@ REFUSALS = {
         "Another upload for this period was committed after your dry run. Nothing was changed; "
         "run the dry run again to see the differences."
     ),
+    "import.register_changed": lazy_gettext(
+        "The area register changed after your dry run (an RT or a kelurahan name was added). "
+        "Nothing was changed; upload the file again so its rows are checked against the "
+        "current register."
+    ),
     "import.not_restorable": lazy_gettext("Only a committed upload can be restored."),
     "import.wrong_department": lazy_gettext("This indicator set belongs to another department."),
     "import.unknown_set": lazy_gettext("There is no indicator set %(code)s."),

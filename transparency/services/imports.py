@@ -56,6 +56,7 @@ class ImportReport:
     plan: importing.Plan | None = None
     problems: list[Problem] = field(default_factory=list)  # file-level
     rt_codes: dict[int, str] = field(default_factory=dict)
+    register: str = ""  # fingerprint of the area register the rows were checked against
     rows: list[list] | None = None  # the sheet read, in memory only (for the report workbook)
 
     @property
@@ -109,6 +110,20 @@ def area_index(session: Session) -> importing.AreaIndex:
     )
 
 
+def register_fingerprint(index: importing.AreaIndex) -> str:
+    """A digest of everything the pipeline resolves rows against (kelurahan codes, names,
+    aliases and kecamatan, RT codes and ids): it changes when a register import adds an
+    RT or an alias is added, not when households are updated."""
+    content = repr(
+        (
+            sorted(index.kelurahan.items()),
+            sorted(index.kelurahan_by_name.items()),
+            sorted(index.rt_ids.items()),
+        )
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def current_values(session: Session, iset: IndicatorSet, period: str) -> dict[tuple[int, str], int]:
     """The figures in force for the set's indicators and the period."""
     statement = (
@@ -153,6 +168,7 @@ def preview_import(
     report.rows = sheet.rows
     report.problems.extend(importing.foreign_columns(sheet, mapping, iset))
     index = area_index(session)
+    report.register = register_fingerprint(index)
     special = None
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
         special = functools.partial(special_cells, data, sheet.name)
@@ -238,6 +254,7 @@ def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, i
             for c in (plan.changed[:MAX_STORED_CHANGES] if plan else [])
         ],
         "based_on": active,  # indicator → upload in force at the dry run
+        "register": report.register,  # the area register the rows were checked against
         "period": report.period,
     }
 
@@ -438,7 +455,9 @@ def commit_upload(
     """Write exactly what the dry run staged: bound to its file, its operator and its deadline.
 
     All or nothing in the caller's transaction. If another commit changed the version in
-    force since this dry run, nothing is written and ``ImportRefused("import.stale")``.
+    force since this dry run, nothing is written and ``ImportRefused("import.stale")``; if
+    the area register its rows were checked against changed (an RT or a kelurahan alias
+    added), ``ImportRefused("import.register_changed")``: the rows must be checked again.
     """
     upload = session.get(Upload, upload_id)
     if upload is None:
@@ -449,6 +468,9 @@ def commit_upload(
     active = _active(session, iset_indicators, period, lock=True)
     if {code: a.upload_id for code, a in active.items()} != upload.summary.get("based_on", {}):
         raise ImportRefused("import.stale")
+    checked_against = upload.summary.get("register")
+    if checked_against and checked_against != register_fingerprint(area_index(session)):
+        raise ImportRefused("import.register_changed")
     claimed = session.execute(
         update(Upload)
         .where(Upload.id == upload.id, Upload.status == UploadStatus.READY)
