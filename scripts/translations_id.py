@@ -51,6 +51,9 @@ ID = {
     "Nothing was changed; upload the file again so its rows are checked against the "
     "current register.": "Register wilayah berubah setelah uji coba Anda (ada RT atau nama kelurahan yang ditambahkan). "
     "Tidak ada yang diubah; unggah ulang berkasnya agar barisnya diperiksa dengan register terbaru.",
+    '"%(value)s" is another kelurahan than the one the kelurahan code of this row names; '
+    "correct the code or the name.": '"%(value)s" adalah kelurahan lain daripada yang disebut kode kelurahan di baris ini; '
+    "perbaiki kodenya atau namanya.",
     "Area code": "Kode wilayah",
     "Area or department": "Wilayah atau dinas",
     "At least 10 characters. A phrase of several words is easy to remember and hard to guess.": "Minimal 10 karakter. Frasa dari beberapa kata mudah diingat dan sulit ditebak.",

@@ -387,6 +387,7 @@ def test_stage_then_commit_puts_exactly_the_sample_in_force(session, name, count
     indicators = iset_of(name).indicators
     previous = {upload for *_rest, upload in in_force_rows(session, indicators)}
     figures_before = count_rows(session, Figure)
+    areas_before = count_rows(session, Area)
 
     upload = staged(session, name, operator)
     cells = sum(len(values) for values in expected(name).values())
@@ -408,6 +409,7 @@ def test_stage_then_commit_puts_exactly_the_sample_in_force(session, name, count
     assert committed.file_name == name
     assert committed.committed_at is not None
     assert committed.supersedes_id in previous
+    assert count_rows(session, Area) == areas_before  # RT 099 of row 17 was not created
     assert (
         committed.rows_read,
         committed.rows_accepted,

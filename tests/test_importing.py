@@ -486,6 +486,28 @@ def test_unknown_kelurahan_code_and_name_are_rejected():
     assert outcome.rows_rejected == 3
 
 
+def test_a_kelurahan_name_that_contradicts_the_code_is_rejected_at_the_name():
+    """SS-09: the code says Genteng, the name says Tanjung Perak: neither is guessed. Both
+    Wonorejo share a name, so the Rungkut code with "Wonorejo" is consistent; an old name
+    (Perak Utara) of the code's kelurahan is too; a name the register does not know is
+    left to the code."""
+    rows = [
+        ["KODE KELURAHAN", "KELURAHAN", "RW", "RT", "BALITA STUNTING"],
+        [GENTENG, "Tanjung Perak", "001", "001", 1.0],
+        [WONOREJO_R, "WONOREJO", "001", "001", 2.0],
+        [TANJUNG_PERAK, "Perak Utara", "001", "001", 3.0],
+        [GENTENG, "Gentengg", "002", "001", 4.0],
+    ]
+    _mapping, outcome = read(rows, STUNTING)
+    assert outcome.problems == [problem("import.kelurahan_mismatch", 2, "B", "Tanjung Perak")]
+    assert outcome.values == {
+        (RT_IDS[f"{WONOREJO_R}.001.001"], "balita_stunting"): 2,
+        (RT_IDS[f"{TANJUNG_PERAK}.001.001"], "balita_stunting"): 3,
+        (RT_IDS[f"{GENTENG}.002.001"], "balita_stunting"): 4,
+    }
+    assert outcome.rows_rejected == 1
+
+
 def test_an_empty_kelurahan_code_is_reported_at_its_cell():
     rows = stunting([["", "001", "001", 3.0], [GENTENG, "001", "001", 1.0]])
     _mapping, outcome = read(rows, STUNTING)
@@ -1304,6 +1326,52 @@ def test_a_formula_without_a_saved_result_and_error_values_are_row_errors_at_the
     assert outcome.values == {(21, "balita_stunting"): 4, (32, "balita_stunting"): 0}
 
 
+def _with_saved_results(data: bytes, results: dict[str, str]) -> bytes:
+    """The workbook as Excel saves it: each formula cell keeps its last result (``<v>``)."""
+    import io
+    import zipfile
+
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for cell, value in results.items():
+                    old = f'<c r="{cell}"><f>'.encode()
+                    start = body.index(old)
+                    end = body.index(b"<v />", start)
+                    body = body[:end] + f"<v>{value}</v>".encode() + body[end + 5 :]
+            target.writestr(item, body)
+    return buffer.getvalue()
+
+
+def test_a_formula_with_a_saved_result_counts_that_result():
+    """SS-03 policy: a count cell holding a formula that Excel saved with its result is read
+    as that result, like any number the department typed; only a formula without one is an
+    error. A result that is no count (a fraction) is a bad count at its cell."""
+    from transparency.spreadsheets import read_sheets, special_cells
+
+    data = _stunting_workbook(
+        [
+            [GENTENG, "001", "001", "=SUM(1,2)"],
+            [GENTENG, "002", "001", "=7/2"],
+            [TANJUNG_PERAK, "001", "001", "=SUM(2,3)"],  # left without a saved result
+        ]
+    )
+    data = _with_saved_results(data, {"D4": "3", "D5": "3.5"})
+    assert special_cells(data, "Data") == {(6, 3): "formula"}
+    sheets = read_sheets(data, "stunting.xlsx")
+    mapping, _problems = suggest_mapping(sheets, STUNTING)
+    outcome = run(
+        sheets[0], mapping, STUNTING, INDEX, special_cells=lambda: special_cells(data, "Data")
+    )
+    assert [(p.code, p.row, p.column) for p in outcome.problems] == [
+        ("import.bad_count", 5, "D"),
+        ("import.formula_without_value", 6, "D"),
+    ]
+    assert outcome.values == {(21, "balita_stunting"): 3}
+
+
 def test_special_cells_finds_the_sheet_by_name_through_the_relationships():
     import io
 
@@ -1493,6 +1561,44 @@ def test_a_date_where_a_count_belongs_is_a_row_error_never_a_serial_number():
         ("import.bad_count", 6, "D", "07:30:00"),
     ]
     assert outcome.values == {}
+
+
+@pytest.mark.parametrize("mac_1904", [False, True], ids=["1900", "1904"])
+def test_real_date_cells_in_a_count_column_are_row_errors_in_both_date_systems(mac_1904):
+    """SS-04 through a real .xlsx (calamine reads the cells): a date typed where a count
+    belongs is refused with the date as it shows, in a 1900 or a 1904 workbook."""
+    import datetime
+    import io
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from transparency.spreadsheets import read_sheets
+
+    workbook = openpyxl.Workbook()
+    if mac_1904:
+        workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.title = "Data"
+    for row in [
+        ["BALITA STUNTING PER RT"],
+        [],
+        STUNTING_HEADER,
+        [GENTENG, "001", "001", datetime.datetime(2024, 4, 3)],
+        [GENTENG, "002", "001", datetime.date(2200, 1, 31)],
+        [TANJUNG_PERAK, "001", "001", 6],
+    ]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheets = read_sheets(buffer.getvalue(), "stunting.xlsx")
+    mapping, _problems = suggest_mapping(sheets, STUNTING)
+    outcome = run(sheets[0], mapping, STUNTING, INDEX)
+    assert [(p.code, p.row, p.column, p.value) for p in outcome.problems] == [
+        ("import.bad_count", 4, "D", "2024-04-03"),  # the 1904 epoch honoured
+        ("import.bad_count", 5, "D", "2200-01-31"),
+    ]
+    assert outcome.values == {(31, "balita_stunting"): 6}
 
 
 def test_a_kelurahan_code_in_the_kelurahan_column_is_read_as_a_code_and_placed_there():

@@ -301,6 +301,12 @@ class _Resolver:
             code = kelurahan_code(raw_code)
             if code is None or code not in self.index.kelurahan:
                 return None, "import.unknown_kelurahan"
+            named = self.index.kelurahan_by_name.get(compact(raw_name), ()) if raw_name else ()
+            if named and code not in named:
+                # The name is another kelurahan's (SS-09): which one did the department
+                # mean? Neither is guessed. A name the register does not know is left to the
+                # code, which is exact.
+                return None, "import.kelurahan_mismatch"
             return code, None
         candidates = self.index.kelurahan_by_name.get(compact(raw_name), ())
         if not candidates:

@@ -160,6 +160,10 @@ TEMPLATES = {
     "import.unknown_kelurahan_name": lazy_gettext(
         '"%(value)s" is not a kelurahan of this city (nor a known old name).'
     ),
+    "import.kelurahan_mismatch": lazy_gettext(
+        '"%(value)s" is another kelurahan than the one the kelurahan code of this row names; '
+        "correct the code or the name."
+    ),
     "import.ambiguous_kelurahan": lazy_gettext(
         'There is more than one kelurahan named "%(value)s"; the kecamatan column must say which.'
     ),
