@@ -16,7 +16,8 @@ before the clock starts. Targets: (b) ≤ 1.5× (a) in time, (c) ≤ 2× (a) in 
 
 Environment: BENCH_IMPORT_ROWS (default 1,000,000) for a quicker run; BENCH_IMPORT_CACHE
 (default /tmp/transparency-bench) where generated files are kept between runs;
-BENCH_IMPORT_PROFILE=1 to profile a dry run (cProfile) instead of measuring.
+BENCH_IMPORT_PROFILE=1 to profile a dry run (cProfile) instead of measuring;
+BENCH_IMPORT_SKIP_PANDAS=1 to leave out the reference (d), which alone takes minutes.
 
 Run alone with ``python -m benchmarks.imports``. This module imports nothing heavy at the
 top: the child of step (a) must not carry Flask, SQLAlchemy or pandas in its memory.
@@ -542,7 +543,8 @@ def bench_imports(rows: int | None = None) -> list[dict]:
             ("b", "(b) dry run, PostgreSQL", url),
             ("c", "(c) dry run + commit, PostgreSQL", url),
         ]
-    plan += [("d", "(d) pandas read_excel openpyxl (ref.)", "")]
+    if not os.environ.get("BENCH_IMPORT_SKIP_PANDAS"):  # (d) alone takes ten minutes
+        plan += [("d", "(d) pandas read_excel openpyxl (ref.)", "")]
     results = []
     for step, label, step_url in plan:
         result = _run_child(step, path, step_url)
