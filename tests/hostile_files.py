@@ -7,6 +7,7 @@ case that more than one test module sends (the container checks called directly 
 
 import io
 import itertools
+import random
 import re
 import struct
 import zipfile
@@ -311,3 +312,110 @@ def dtd_in_part(name: str, dtd: str, encoding: str = "utf-8") -> bytes:
     """A workbook (with shared strings) whose part ``name`` carries the DTD ``dtd``."""
     data = with_shared_strings(xlsx_bytes())
     return patch_zip(data, {name: inject(part(data, name), DTDS[dtd], encoding)})
+
+
+# --- pathological workbooks (UP-06) ----------------------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+_SHARED_STRINGS_REL = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+)
+
+
+def many_styles(data: bytes, count: int = 65_000, seed: int = 6) -> bytes:
+    """The workbook with a styles part of ``count`` cell formats (``cellXfs``), each a
+    different mix of number format, font and fill so the part does not deflate past the
+    ratio limit; the cells keep their style 0."""
+    rng = random.Random(seed)
+    fonts = "".join(f'<font><sz val="{size}"/></font>' for size in (10, 11, 12, 14))
+    xfs = "".join(
+        f'<xf numFmtId="{rng.randrange(50)}" fontId="{rng.randrange(4)}" '
+        f'fillId="{rng.randrange(2)}" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        for _ in range(count)
+    )
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}">'
+        f'<fonts count="4">{fonts}</fonts><fills count="2"><fill><patternFill/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border/></borders><cellStyleXfs count="1">'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{count}">{xfs}</cellXfs></styleSheet>'
+    )
+    return patch_zip(data, {"xl/styles.xml": styles.encode()})
+
+
+def shared_first_cell(data: bytes, item: str) -> bytes:
+    """The workbook with cell A1 of its sheet turned into a reference to the only item of a
+    new shared-string table, ``item`` (the XML of one ``<si>``'s content), registered in
+    the content types and the workbook's relationships as Excel does."""
+    sheet = part(data, SHEET).decode()
+    sheet, found = re.subn(r'<c r="A1" t="inlineStr"><is><t>[^<]*</t></is></c>', "", sheet)
+    assert found == 1
+    sheet = sheet.replace('<row r="1">', '<row r="1"><c r="A1" t="s"><v>0</v></c>', 1)
+    table = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}" '
+        f'count="1" uniqueCount="1"><si>{item}</si></sst>'
+    )
+    types = (
+        part(data, "[Content_Types].xml")
+        .decode()
+        .replace(
+            "</Types>",
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SHARED_STRINGS_TYPE}"/>'
+            "</Types>",
+        )
+    )
+    rels = (
+        part(data, "xl/_rels/workbook.xml.rels")
+        .decode()
+        .replace(
+            "</Relationships>",
+            f'<Relationship Id="rIdStrings" Type="{_SHARED_STRINGS_REL}" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+    )
+    return patch_zip(
+        data,
+        {
+            SHEET: sheet.encode(),
+            "xl/sharedStrings.xml": table.encode(),
+            "[Content_Types].xml": types.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+        },
+    )
+
+
+def rich_text_runs(data: bytes, text: str, runs: int, seed: int = 6) -> bytes:
+    """Cell A1 as a shared string of ``runs`` empty rich-text runs, with font sizes of their
+    own, and then one run holding ``text``: read, it is still ``text``."""
+    rng = random.Random(seed)
+    # 10,000 different runs (400 KB) repeated: deflate finds no repeat that far back.
+    block = [f'<r><rPr><sz val="{rng.randrange(8, 400)}"/></rPr><t></t></r>' for _ in range(10_000)]
+    runs_xml = "".join(itertools.islice(itertools.cycle(block), runs))
+    return shared_first_cell(data, f"{runs_xml}<r><t>{text}</t></r>")
+
+
+def nested_rich_text(data: bytes, text: str, depth: int, seed: int = 6) -> bytes:
+    """Cell A1 as a shared string whose text sits ``depth`` ``<r>`` elements deep (no
+    spreadsheet program nests runs; a parser that recurses per element would)."""
+    rng = random.Random(seed)
+    opening = "".join(f'<r i="{rng.randrange(10**6)}">' for _ in range(depth))
+    return shared_first_cell(data, f"{opening}<t>{text}</t>{'</r>' * depth}")
+
+
+def merged_ranges(data: bytes, count: int = 100_000, seed: int = 6) -> bytes:
+    """The workbook with ``count`` merged ranges below and right of its table."""
+    rng = random.Random(seed)
+    ranges = "".join(
+        f'<mergeCell ref="{column}{row}:{column}{row + rng.randrange(1, 50)}"/>'
+        for row, column in (
+            (rng.randrange(100, 1_000_000), rng.choice("HIJKLMNOP")) for _ in range(count)
+        )
+    )
+    sheet = part(data, SHEET).decode()
+    merges = f'</sheetData><mergeCells count="{count}">{ranges}</mergeCells>'
+    assert sheet.count("</sheetData>") == 1 and "<mergeCells" not in sheet
+    return patch_zip(data, {SHEET: sheet.replace("</sheetData>", merges).encode()})

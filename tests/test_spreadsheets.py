@@ -6,6 +6,14 @@ import zipfile
 import openpyxl
 import pytest
 
+from tests.hostile_files import (
+    many_styles,
+    merged_ranges,
+    nested_rich_text,
+    part,
+    rich_text_runs,
+    xlsx_bytes,
+)
 from transparency.problems import UnreadableFile
 from transparency.registering import COLUMNS
 from transparency.spreadsheets import (
@@ -254,6 +262,56 @@ def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
     problem = caught.value.problem
     assert problem.code == code
     assert (problem.row, problem.column, problem.sheet) == (None, None, None)
+
+
+# --- costly but harmless workbooks (UP-06) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "part_name", "marker", "count"),
+    [
+        pytest.param(
+            lambda data: many_styles(data, 65_000),
+            "xl/styles.xml",
+            b"<xf ",
+            65_001,
+            id="64k-styles",
+        ),
+        pytest.param(
+            lambda data: rich_text_runs(data, "KODE KELURAHAN", 50_000),
+            "xl/sharedStrings.xml",
+            b"<r>",
+            50_001,
+            id="runs",
+        ),
+        pytest.param(
+            lambda data: nested_rich_text(data, "KODE KELURAHAN", 100_000),
+            "xl/sharedStrings.xml",
+            b"</r>",
+            100_000,
+            id="nested-runs",
+        ),
+        pytest.param(
+            lambda data: merged_ranges(data, 100_000),
+            "xl/worksheets/sheet1.xml",
+            b"<mergeCell ",
+            100_000,
+            id="100k-merged-ranges",
+        ),
+    ],
+)
+def test_pathological_styles_strings_and_merges_are_read_correctly(make, part_name, marker, count):
+    """UP-06: none of these makes the container checks or the reader fail; the sheet reads
+    as the plain workbook does (the limited child process bounds their time: see
+    ``test_battery_hostile``)."""
+    data = make(xlsx_bytes())
+    assert part(data, part_name).count(marker) == count
+
+    sheets = read_sheets(data, "data.xlsx")
+
+    assert [(sheet.name, sheet.rows) for sheet in sheets] == [
+        ("Sheet", [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "002", 12.0]])
+    ]
 
 
 # --- a sheet's extent and cell size (SZ-01, SZ-02) -------------------------------------------
