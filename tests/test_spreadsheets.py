@@ -1,6 +1,7 @@
 """Reading workbooks and CSV files into rows, finding the header, naming columns."""
 
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -11,9 +12,11 @@ from tests.hostile_files import (
     merged_ranges,
     nested_rich_text,
     part,
+    patch_zip,
     rich_text_runs,
     xlsx_bytes,
 )
+from transparency.containers import Limits
 from transparency.problems import UnreadableFile
 from transparency.registering import COLUMNS
 from transparency.spreadsheets import (
@@ -336,25 +339,89 @@ def _sheet_bytes(
 
 
 def _refusal(data: bytes, filename: str = "data.xlsx", **limits):
-    from transparency.containers import Limits
-
     with pytest.raises(UnreadableFile) as refused:
         read_sheets(data, filename, Limits(**limits))
     return refused.value.problem.code, refused.value.problem.params
 
 
-def test_a_stray_cell_at_xfd1_is_named_not_padded_into_every_row():
-    assert _refusal(_sheet_bytes(10, stray="XFD1")) == (
+def _with_dimension(data: bytes, ref: str) -> bytes:
+    """The workbook with its sheet's used range (``<dimension ref>``) set to ``ref``."""
+    sheet = part(data, "xl/worksheets/sheet1.xml").decode()
+    sheet, count = re.subn(r"<dimension ref=\"[^\"]*\" ?/>", f'<dimension ref="{ref}"/>', sheet)
+    if not count:  # openpyxl's write-only mode writes none
+        sheet = sheet.replace("<sheetViews>", f'<dimension ref="{ref}"/><sheetViews>', 1)
+    assert f'<dimension ref="{ref}"/>' in sheet
+    return patch_zip(data, {"xl/worksheets/sheet1.xml": sheet.encode()})
+
+
+def test_a_stray_cell_at_xfd1_is_named_before_the_reader_pads_every_row(monkeypatch):
+    """SZ-01 (b): one value at XFD1 above 5,000 rows. The container scan finds the cell (the
+    sheet's used range reaches column XFD) and the file is refused naming it; the reader,
+    which would build 5,001 rows of 16,384 cells, is never called."""
+    data = _sheet_bytes(5_000, stray="XFD1")
+    assert b'<dimension ref="A1:XFD5000"' in part(data, "xl/worksheets/sheet1.xml")
+    monkeypatch.setattr("transparency.spreadsheets._read_workbook", _never_called)
+
+    assert _refusal(data) == ("file.outside_area", {"sheet": "Data", "cell": "XFD1", "limit": 256})
+
+
+def _never_called(*_args):
+    raise AssertionError("the reader was called")
+
+
+def test_five_hundred_columns_are_refused_naming_the_first_cell_past_the_limit():
+    assert _refusal(_sheet_bytes(5, columns=500)) == (
+        "file.outside_area",
+        {"sheet": "Data", "cell": "IW1", "limit": 256},
+    )
+    assert _refusal(_sheet_bytes(5, columns=20), max_columns=19) == (
+        "file.outside_area",
+        {"sheet": "Data", "cell": "T1", "limit": 19},
+    )
+    assert len(read_sheets(_sheet_bytes(5, columns=19), "data.xlsx", Limits(max_columns=19))) == 1
+
+
+def test_a_stray_cell_on_the_second_sheet_names_that_sheet():
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Data"
+    workbook.active.append(["RT", "JUMLAH"])
+    notes = workbook.create_sheet("Catatan & lain")
+    notes["B2"] = "ok"
+    notes["ZZ40"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    assert _refusal(buffer.getvalue()) == (
+        "file.outside_area",
+        {"sheet": "Catatan & lain", "cell": "ZZ40", "limit": 256},
+    )
+
+
+def test_a_stray_cell_behind_a_lying_used_range_is_still_refused_after_reading():
+    """A crafted sheet whose used range says A1:C10 while XFD1 holds a value: the scan
+    trusts the range, the reader pads (10 rows here, cheaply), and the extent check after
+    reading names the column. On a big sheet the memory limit of the child process ends
+    it instead (``test_import_worker``)."""
+    data = _with_dimension(_sheet_bytes(10, stray="XFD1"), "A1:C10")
+
+    assert _refusal(data) == (
         "file.too_many_columns",
         {"sheet": "Data", "column": "XFD", "limit": 256},
     )
 
 
-def test_five_hundred_columns_are_refused_naming_the_last_column():
-    assert _refusal(_sheet_bytes(5, columns=500)) == (
-        "file.too_many_columns",
-        {"sheet": "Data", "column": "SF", "limit": 256},
-    )
+def test_a_stray_value_at_a1048576_reads_the_real_rows_and_the_stray_one():
+    """SZ-01 (c): a few real rows and one value in the last row Excel has. The sheet is
+    within the limits (1,048,576 rows of 3 columns), so it is read, the stray value in its
+    place (the import reports that row; ``test_import_worker``)."""
+    data = _sheet_bytes(3, stray="A1048576")
+
+    rows = read_sheets(data, "data.xlsx")[0].rows
+
+    assert len(rows) == 1_048_576
+    assert rows[:3] == [[1.0, "RT 001", 3.0], [2.0, "RT 001", 3.0], [3.0, "RT 001", 3.0]]
+    assert rows[3] == rows[1_048_574] == ["", "", ""]
+    assert rows[-1] == ["x", "", ""]
 
 
 def test_rows_past_the_limit_are_refused_and_the_limit_itself_is_read():
@@ -363,7 +430,6 @@ def test_rows_past_the_limit_are_refused_and_the_limit_itself_is_read():
         "file.sheet_too_many_rows",
         {"sheet": "Data", "rows": 101, "limit": 100},
     )
-    from transparency.containers import Limits
 
     assert len(read_sheets(data, "data.xlsx", Limits(max_rows=101))[0].rows) == 101
 

@@ -96,6 +96,10 @@ TEMPLATES = {
         "Sheet %(sheet)s has data as far right as column %(column)s; the limit is "
         "%(limit)s columns. Delete stray cells outside the table and send the file again."
     ),
+    "file.outside_area": lazy_gettext(
+        "Sheet %(sheet)s has data outside the expected area (cell %(cell)s); the limit is "
+        "%(limit)s columns. Delete stray cells outside the table and send the file again."
+    ),
     "file.cell_too_long": lazy_gettext(
         "A cell holds more than %(limit)s characters, more than a spreadsheet cell may hold."
     ),
