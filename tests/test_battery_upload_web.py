@@ -52,6 +52,7 @@ from tests.hostile_files import (
     truncated,
     with_part,
     xlsb,
+    xlsx_bytes,
 )
 from tests.test_battery_imports import snapshot
 from tests.test_upload_web import confirm_suggestions
@@ -86,6 +87,12 @@ EXPANDS = (
 DAMAGED = "Berkas rusak. Simpan ulang di Excel lalu coba lagi."
 NOT_SPREADSHEET = "Berkas ini bukan lembar kerja. Unggah berkas Excel (.xlsx, .xls) atau CSV."
 BAD_NAME = "Berkas Excel berisi bagian dengan nama yang tidak diizinkan."
+
+
+def stray_at_xfd1(book: openpyxl.Workbook) -> None:
+    """One value in the last column of the sheet "Data", right of the table."""
+    book.active.title = "Data"
+    book.active["XFD1"] = "x"
 
 
 def active(part: str) -> str:
@@ -237,6 +244,16 @@ CASES = {
         "file.xml_dtd",
         dtd("[Content_Types].xml"),
     ),
+    # SZ-01: one stray value at XFD1, named before the reader pads every row that wide (the
+    # report puts the sheet first, as for every problem located in a sheet)
+    "stray-cell-xfd1": Case(
+        lambda: xlsx_bytes(stray_at_xfd1),
+        "data.xlsx",
+        "file.outside_area",
+        'lembar "Data": Sheet Data berisi data di luar area yang diharapkan (sel XFD1); '
+        "batasnya 256 kolom. "
+        "Hapus sel yang tercecer di luar tabel lalu kirim lagi.",
+    ),
     "utf7-declared": Case(
         lambda: declared_encoding("UTF-7"),
         "data.xlsx",
@@ -248,6 +265,10 @@ CASES = {
 }
 
 ENGLISH = {  # the same refusals with the language switched to English
+    "stray-cell-xfd1": (
+        'sheet "Data": Sheet Data has data outside the expected area (cell XFD1); the limit '
+        "is 256 columns. Delete stray cells outside the table and send the file again."
+    ),
     "ratio-bomb": "The workbook expands to far more data than a normal file; it was not opened.",
     "non-utf8-xml": (
         f"The XML in {SHEET} is in an encoding spreadsheet programs do not use (ISO-8859-1): "
