@@ -24,10 +24,14 @@ from tests.hostile_files import (
     SHEET,
     XML_PARTS,
     Raw,
+    biff8,
+    compound_file,
     declared_encoding,
     encrypted_ooxml,
+    encrypted_xls,
     forged_size_bomb,
     inject,
+    legacy_xls,
     legacy_xls_header,
     macro_content_type,
     many_entries,
@@ -127,6 +131,11 @@ def test_legacy_xls_header_is_accepted_as_xls():
     assert inspect(data, "lama.xls") == containers.Container("xls", 1, len(data))
 
 
+def test_a_real_xls_is_accepted_as_xls():
+    data = legacy_xls()
+    assert inspect(data, "lama.xls") == containers.Container("xls", 1, len(data))
+
+
 # --- size and disguise (UP-01 inside the container, UP-03) ---------------------------------
 
 
@@ -186,6 +195,21 @@ def test_binary_named_csv_is_not_a_spreadsheet(data):
 
 def test_encrypted_ooxml_in_ole_is_encrypted():
     assert refused(encrypted_ooxml(), "rahasia.xlsx") == ("file.encrypted", {})
+
+
+def test_a_password_protected_xls_is_encrypted():
+    assert refused(encrypted_xls(), "rahasia.xls") == ("file.encrypted", {})
+    # FILEPASS may follow a WRITEPROTECT record; a FILEPASS after anything else, or after
+    # a worksheet's BOF, is no workbook protection.
+    rows = [["RT"], [1.0]]
+    write_protect, code_page = b"\x86\x00\x00\x00", b"\x42\x00\x02\x00\xb0\x04"
+    file_pass = b"\x2f\x00\x06\x00\x01\x00\x04\x00\x02\x00"
+    protected = compound_file(biff8(rows, after_bof=write_protect + file_pass))
+    assert refused(protected, "lama.xls") == ("file.encrypted", {})
+    late = compound_file(biff8(rows, after_bof=code_page + file_pass))
+    assert inspect(late, "lama.xls").kind == "xls"
+    sheet_bof = b"\x09\x08\x10\x00\x00\x06\x10\x00" + bytes(12) + b"\x2f\x00\x00\x00"
+    assert inspect(compound_file(biff8(rows) + sheet_bof), "lama.xls").kind == "xls"
 
 
 def test_word_document_in_ole_is_not_a_spreadsheet():

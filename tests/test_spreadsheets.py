@@ -6,8 +6,14 @@ import zipfile
 
 import openpyxl
 import pytest
+import xlrd
 
 from tests.hostile_files import (
+    damaged_xls,
+    encrypted_ooxml,
+    encrypted_xls,
+    legacy_xls,
+    legacy_xls_header,
     many_styles,
     merged_ranges,
     nested_rich_text,
@@ -256,6 +262,14 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
             "register.xls",
             "file.not_spreadsheet",
         ),
+        # UP-03: an OLE2 file with a workbook stream the reader cannot read (an .xls whose
+        # records end too early, its first 1,200 bytes, or nothing but the stream's name),
+        # a password-protected .xls and .xlsx.
+        (damaged_xls(), "lama.xls", "file.xls_unreadable"),
+        (legacy_xls()[:1200], "lama.xls", "file.xls_unreadable"),
+        (legacy_xls_header(), "lama.xls", "file.xls_unreadable"),
+        (encrypted_xls(), "rahasia.xls", "file.encrypted"),
+        (encrypted_ooxml(), "rahasia.xlsx", "file.encrypted"),
     ],
 )
 def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
@@ -265,6 +279,30 @@ def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
     problem = caught.value.problem
     assert problem.code == code
     assert (problem.row, problem.column, problem.sheet) == (None, None, None)
+
+
+def test_a_real_xls_is_read():
+    """UP-03: a legacy .xls (BIFF8, written byte by byte) is read like an .xlsx; xlrd, an
+    independent reader, reads the same file the same way."""
+    data = legacy_xls(
+        [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "2", 12.0]]
+    )
+    assert xlrd.open_workbook(file_contents=data).sheet_by_index(0).row_values(1) == [
+        "35.78.07.1002",
+        "001",
+        "2",
+        12.0,
+    ]
+
+    sheets = read_sheets(data, "lama.xls")
+
+    assert [(s.name, s.visible, s.rows) for s in sheets] == [
+        (
+            "Data",
+            True,
+            [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "2", 12.0]],
+        )
+    ]
 
 
 # --- costly but harmless workbooks (UP-06) ------------------------------------------------

@@ -22,7 +22,8 @@ Codes raised (``Problem.code``; the params in brackets):
 - ``file.not_spreadsheet`` [filename] — not a workbook or a CSV (PDF, image, program,
   a ZIP that is no workbook, binary data named .csv, a Word file in OLE2 form).
 - ``file.html_table`` [filename] — a web page (or XML) saved under a spreadsheet name.
-- ``file.encrypted`` — password-protected (an encrypted .xlsx, or encrypted ZIP entries).
+- ``file.encrypted`` — password-protected (an encrypted .xlsx or .xls, or encrypted ZIP
+  entries).
 - ``file.ods`` — an OpenDocument spreadsheet: save it as .xlsx.
 - ``file.xlsb`` — an Excel binary workbook: save it as .xlsx.
 - ``file.damaged`` [detail] — the ZIP is truncated, fails its CRC, has sizes or counts
@@ -110,6 +111,11 @@ _ENCRYPTED_STREAMS = (
     "EncryptedPackage".encode("utf-16-le"),
 )
 _WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+# BIFF8 records: BOF (0x0809, 16 bytes, version 0x0600, the workbook globals 0x0005),
+# WRITEPROTECT (0x0086, empty) and the type of FILEPASS (0x002F).
+_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+_WRITE_PROTECT = b"\x86\x00\x00\x00"
+_FILE_PASS = b"\x2f\x00"
 
 
 @dataclass(frozen=True)
@@ -218,12 +224,28 @@ def _shown(name: str) -> str:
 
 
 def _inspect_ole(data: bytes, filename: str) -> Container:
-    """An OLE2 compound file: an encrypted .xlsx, a legacy .xls, or something else."""
+    """An OLE2 compound file: an encrypted .xlsx, a legacy .xls (password-protected or
+    not), or something else."""
     if any(stream in data for stream in _ENCRYPTED_STREAMS):
         _fail("file.encrypted")
     if not any(stream in data for stream in _WORKBOOK_STREAMS):
         _fail("file.not_spreadsheet", filename=filename)  # a .doc or .msg, say
+    if _xls_encrypted(data):
+        _fail("file.encrypted")
     return Container("xls", 1, len(data))
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """True when the BOF record of a BIFF8 workbook's globals is followed by a FILEPASS
+    record (after an optional WRITEPROTECT), as in a password-protected .xls. These records
+    are never encrypted; the reader only says it "cannot detect the file format"."""
+    position = data.find(_GLOBALS_BOF)
+    while position != -1:
+        following = data[position + len(_GLOBALS_BOF) + 12 : position + 30]
+        if following.removeprefix(_WRITE_PROTECT).startswith(_FILE_PASS):
+            return True
+        position = data.find(_GLOBALS_BOF, position + 1)
+    return False
 
 
 def _inspect_text(data: bytes, filename: str) -> Container:

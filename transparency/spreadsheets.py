@@ -62,7 +62,7 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
     if container.outside:
         _refuse_outside(data, container.outside, limits)
     if container.kind in ("xlsx", "xls"):
-        sheets = _read_workbook(data, limits)
+        sheets = _read_workbook(data, limits, container.kind)
         return _with_hidden(sheets, data, container.hidden) if container.hidden else sheets
     rows = _read_csv(data, filename, limits)
     _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
@@ -115,10 +115,12 @@ def _refuse_outside(data: bytes, outside: dict[str, str], limits: Limits) -> Non
             )
 
 
-def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
-    """Read a workbook through calamine; any failure is a clear 'unreadable' problem.
-    Each sheet's extent is checked before its rows are built (a stray cell at XFD1 would
-    otherwise make every row 16,384 cells long)."""
+def _read_workbook(data: bytes, limits: Limits, kind: str = "xlsx") -> list[Sheet]:
+    """Read a workbook through calamine; any failure is a clear 'unreadable' problem, for
+    an .xls (``kind``) one that says to save it as .xlsx: an old or damaged .xls is what
+    Excel, asked to save it again, turns into a file that reads. Each sheet's extent is
+    checked before its rows are built (a stray cell at XFD1 would otherwise make every row
+    16,384 cells long)."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -135,8 +137,8 @@ def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
     except BaseException as exc:
         if not _is_reader_failure(exc):
             raise  # out of memory or time, interrupts: the caller decides
-        detail = str(exc)[:200]
-        raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
+        code = "file.xls_unreadable" if kind == "xls" else "file.unreadable"
+        raise UnreadableFile(Problem(code, params={"detail": str(exc)[:200]})) from exc
 
 
 def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) -> list[Sheet]:
