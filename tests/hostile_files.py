@@ -7,6 +7,7 @@ case that more than one test module sends (the container checks called directly 
 
 import io
 import itertools
+import random
 import re
 import struct
 import zipfile
@@ -193,6 +194,85 @@ def legacy_xls_header() -> bytes:
     return OLE + bytes(500) + "Workbook".encode("utf-16-le") + bytes(500)
 
 
+# A real legacy workbook: BIFF8 records in the "Workbook" stream of an OLE2 compound file
+# (MS-XLS, MS-CFB), written byte by byte: no library in the environment writes .xls.
+_FREE, _END, _FAT, _NONE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+XLS_ROWS = [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "002", 12.0]]
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _bof(substream: int) -> bytes:
+    """BIFF8 BOF: version 0x0600; 0x0005 the workbook globals, 0x0010 a worksheet."""
+    return _record(0x0809, struct.pack("<HHHHII", 0x0600, substream, 0x0DBB, 0x07CC, 0, 6))
+
+
+def biff8(rows: list[list], sheet: str = "Data", after_bof: bytes = b"") -> bytes:
+    """A workbook stream: the globals (``after_bof`` right after their BOF, a code page and
+    one sheet entry), then the sheet with LABEL (text) and NUMBER cells."""
+    cells = b""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                text = struct.pack("<HB", len(value), 1) + value.encode("utf-16-le")
+                cells += _record(0x0204, struct.pack("<HHH", r, c, 0) + text)
+            else:
+                cells += _record(0x0203, struct.pack("<HHHd", r, c, 0, value))
+    width = max(len(row) for row in rows)
+    dimensions = _record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+    worksheet = _bof(0x0010) + dimensions + cells + _record(0x000A)
+    start = _bof(0x0005) + after_bof + _record(0x0042, struct.pack("<H", 0x04B0))
+    name = struct.pack("<BB", len(sheet), 1) + sheet.encode("utf-16-le")
+    offset = len(start) + 4 + 6 + len(name) + 4  # the sheet's BOF, after BOUNDSHEET and EOF
+    start += _record(0x0085, struct.pack("<IBB", offset, 0, 0) + name) + _record(0x000A)
+    return start + worksheet
+
+
+def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding one stream: header,
+    one FAT sector, one directory sector, the stream (padded to 4,096 bytes, so that it
+    lives in ordinary sectors rather than the mini stream)."""
+    stream = stream.ljust(4096, b"\x00")
+    stream += bytes(-len(stream) % 512)
+    sectors = len(stream) // 512
+    assert sectors <= 126
+    fat = [_FAT, _END, *range(3, 2 + sectors), _END]
+    fat += [_FREE] * (128 - len(fat))
+    header = OLE + bytes(16) + struct.pack("<5H6x", 0x003E, 3, 0xFFFE, 9, 6)
+    header += struct.pack("<9I", 0, 1, 1, 0, 4096, _END, 0, _END, 0)
+    header += struct.pack("<109I", 0, *[_FREE] * 108)
+
+    def entry(label: str, kind: int, child: int, start: int, size: int) -> bytes:
+        encoded = (label + "\x00").encode("utf-16-le") if label else b""
+        return encoded.ljust(64, b"\x00") + struct.pack(
+            "<HBB3I16xI16xIQ", len(encoded), kind, 1, _NONE, _NONE, child, 0, start, size
+        )
+
+    directory = entry("Root Entry", 5, 1, _END, 0) + entry(name, 2, _NONE, 2, len(stream))
+    directory += entry("", 0, _NONE, 0, 0) * 2
+    return header + struct.pack("<128I", *fat) + directory + stream
+
+
+def legacy_xls(rows: list[list] = XLS_ROWS) -> bytes:
+    """A real .xls workbook with one sheet "Data" holding ``rows``."""
+    return compound_file(biff8(rows))
+
+
+def encrypted_xls() -> bytes:
+    """A password-protected .xls: a FILEPASS record (RC4 CryptoAPI) right after the BOF of
+    the workbook globals, as Excel writes it (the records after it would be encrypted)."""
+    filepass = _record(0x002F, struct.pack("<HHH", 1, 4, 2) + bytes(48))
+    return compound_file(biff8(XLS_ROWS, after_bof=filepass))
+
+
+def damaged_xls() -> bytes:
+    """A real .xls whose workbook stream ends in the middle of its sheet's records."""
+    stream = biff8(XLS_ROWS)
+    return compound_file(stream[: len(stream) - 30])
+
+
 def encrypted_ooxml() -> bytes:
     """A password-protected .xlsx: an OLE2 file with the encryption streams."""
     data = OLE + bytes(1000) + "EncryptionInfo".encode("utf-16-le") + bytes(100)
@@ -311,3 +391,110 @@ def dtd_in_part(name: str, dtd: str, encoding: str = "utf-8") -> bytes:
     """A workbook (with shared strings) whose part ``name`` carries the DTD ``dtd``."""
     data = with_shared_strings(xlsx_bytes())
     return patch_zip(data, {name: inject(part(data, name), DTDS[dtd], encoding)})
+
+
+# --- pathological workbooks (UP-06) ----------------------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+_SHARED_STRINGS_REL = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+)
+
+
+def many_styles(data: bytes, count: int = 65_000, seed: int = 6) -> bytes:
+    """The workbook with a styles part of ``count`` cell formats (``cellXfs``), each a
+    different mix of number format, font and fill so the part does not deflate past the
+    ratio limit; the cells keep their style 0."""
+    rng = random.Random(seed)
+    fonts = "".join(f'<font><sz val="{size}"/></font>' for size in (10, 11, 12, 14))
+    xfs = "".join(
+        f'<xf numFmtId="{rng.randrange(50)}" fontId="{rng.randrange(4)}" '
+        f'fillId="{rng.randrange(2)}" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        for _ in range(count)
+    )
+    styles = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN}">'
+        f'<fonts count="4">{fonts}</fonts><fills count="2"><fill><patternFill/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border/></borders><cellStyleXfs count="1">'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{count}">{xfs}</cellXfs></styleSheet>'
+    )
+    return patch_zip(data, {"xl/styles.xml": styles.encode()})
+
+
+def shared_first_cell(data: bytes, item: str) -> bytes:
+    """The workbook with cell A1 of its sheet turned into a reference to the only item of a
+    new shared-string table, ``item`` (the XML of one ``<si>``'s content), registered in
+    the content types and the workbook's relationships as Excel does."""
+    sheet = part(data, SHEET).decode()
+    sheet, found = re.subn(r'<c r="A1" t="inlineStr"><is><t>[^<]*</t></is></c>', "", sheet)
+    assert found == 1
+    sheet = sheet.replace('<row r="1">', '<row r="1"><c r="A1" t="s"><v>0</v></c>', 1)
+    table = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{MAIN}" '
+        f'count="1" uniqueCount="1"><si>{item}</si></sst>'
+    )
+    types = (
+        part(data, "[Content_Types].xml")
+        .decode()
+        .replace(
+            "</Types>",
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SHARED_STRINGS_TYPE}"/>'
+            "</Types>",
+        )
+    )
+    rels = (
+        part(data, "xl/_rels/workbook.xml.rels")
+        .decode()
+        .replace(
+            "</Relationships>",
+            f'<Relationship Id="rIdStrings" Type="{_SHARED_STRINGS_REL}" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+    )
+    return patch_zip(
+        data,
+        {
+            SHEET: sheet.encode(),
+            "xl/sharedStrings.xml": table.encode(),
+            "[Content_Types].xml": types.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+        },
+    )
+
+
+def rich_text_runs(data: bytes, text: str, runs: int, seed: int = 6) -> bytes:
+    """Cell A1 as a shared string of ``runs`` empty rich-text runs, with font sizes of their
+    own, and then one run holding ``text``: read, it is still ``text``."""
+    rng = random.Random(seed)
+    # 10,000 different runs (400 KB) repeated: deflate finds no repeat that far back.
+    block = [f'<r><rPr><sz val="{rng.randrange(8, 400)}"/></rPr><t></t></r>' for _ in range(10_000)]
+    runs_xml = "".join(itertools.islice(itertools.cycle(block), runs))
+    return shared_first_cell(data, f"{runs_xml}<r><t>{text}</t></r>")
+
+
+def nested_rich_text(data: bytes, text: str, depth: int, seed: int = 6) -> bytes:
+    """Cell A1 as a shared string whose text sits ``depth`` ``<r>`` elements deep (no
+    spreadsheet program nests runs; a parser that recurses per element would)."""
+    rng = random.Random(seed)
+    opening = "".join(f'<r i="{rng.randrange(10**6)}">' for _ in range(depth))
+    return shared_first_cell(data, f"{opening}<t>{text}</t>{'</r>' * depth}")
+
+
+def merged_ranges(data: bytes, count: int = 100_000, seed: int = 6) -> bytes:
+    """The workbook with ``count`` merged ranges below and right of its table."""
+    rng = random.Random(seed)
+    ranges = "".join(
+        f'<mergeCell ref="{column}{row}:{column}{row + rng.randrange(1, 50)}"/>'
+        for row, column in (
+            (rng.randrange(100, 1_000_000), rng.choice("HIJKLMNOP")) for _ in range(count)
+        )
+    )
+    sheet = part(data, SHEET).decode()
+    merges = f'</sheetData><mergeCells count="{count}">{ranges}</mergeCells>'
+    assert sheet.count("</sheetData>") == 1 and "<mergeCells" not in sheet
+    return patch_zip(data, {SHEET: sheet.replace("</sheetData>", merges).encode()})

@@ -37,9 +37,11 @@ from tests.hostile_files import (
     MIB,
     PDF,
     SHEET,
+    damaged_xls,
     declared_encoding,
     dtd_in_part,
     encrypted_ooxml,
+    encrypted_xls,
     forged_size_bomb,
     legacy_xls_header,
     macro_content_type,
@@ -52,6 +54,7 @@ from tests.hostile_files import (
     truncated,
     with_part,
     xlsb,
+    xlsx_bytes,
 )
 from tests.test_battery_imports import snapshot
 from tests.test_upload_web import confirm_suggestions
@@ -87,6 +90,17 @@ EXPANDS = (
 DAMAGED = "Berkas rusak. Simpan ulang di Excel lalu coba lagi."
 NOT_SPREADSHEET = "Berkas ini bukan lembar kerja. Unggah berkas Excel (.xlsx, .xls) atau CSV."
 BAD_NAME = "Berkas Excel berisi bagian dengan nama yang tidak diizinkan."
+OLD_XLS = (
+    "Berkas Excel lama (.xls) tidak dapat dibaca; mungkin rusak. Buka di Excel, simpan "
+    "sebagai .xlsx (Excel Workbook), lalu kirim berkas itu."
+)
+PASSWORD = "Berkas Excel ini dilindungi kata sandi. Hapus kata sandinya di Excel, lalu coba lagi."
+
+
+def stray_at_xfd1(book: openpyxl.Workbook) -> None:
+    """One value in the last column of the sheet "Data", right of the table."""
+    book.active.title = "Data"
+    book.active["XFD1"] = "x"
 
 
 def active(part: str) -> str:
@@ -126,18 +140,11 @@ CASES = {
     "quoted-overlap": Case(quoted_overlap, "bom.xlsx", "file.damaged", DAMAGED),
     "forged-size": Case(lambda: forged_size_bomb(4), "bom.xlsx", "file.expands_too_much", EXPANDS),
     # UP-03: disguised and unsupported formats
-    "legacy-xls-header-only": Case(
-        legacy_xls_header,
-        "lama.xls",
-        "file.unreadable",
-        "Berkas Excel tidak dapat dibaca; mungkin rusak. Simpan ulang di Excel lalu coba lagi.",
-    ),
-    "password-protected": Case(
-        encrypted_ooxml,
-        "rahasia.xlsx",
-        "file.encrypted",
-        "Berkas Excel ini dilindungi kata sandi. Hapus kata sandinya di Excel, lalu coba lagi.",
-    ),
+    # .xls is read (calamine); one that cannot be is named old, with the way out.
+    "legacy-xls-header-only": Case(legacy_xls_header, "lama.xls", "file.xls_unreadable", OLD_XLS),
+    "damaged-xls": Case(damaged_xls, "lama.xls", "file.xls_unreadable", OLD_XLS),
+    "password-protected": Case(encrypted_ooxml, "rahasia.xlsx", "file.encrypted", PASSWORD),
+    "password-protected-xls": Case(encrypted_xls, "rahasia.xls", "file.encrypted", PASSWORD),
     "xlsb": Case(
         xlsb,
         "data.xlsb",
@@ -238,6 +245,16 @@ CASES = {
         "file.xml_dtd",
         dtd("[Content_Types].xml"),
     ),
+    # SZ-01: one stray value at XFD1, named before the reader pads every row that wide (the
+    # report puts the sheet first, as for every problem located in a sheet)
+    "stray-cell-xfd1": Case(
+        lambda: xlsx_bytes(stray_at_xfd1),
+        "data.xlsx",
+        "file.outside_area",
+        'lembar "Data": Sheet Data berisi data di luar area yang diharapkan (sel XFD1); '
+        "batasnya 256 kolom. "
+        "Hapus sel yang tercecer di luar tabel lalu kirim lagi.",
+    ),
     "utf7-declared": Case(
         lambda: declared_encoding("UTF-7"),
         "data.xlsx",
@@ -249,6 +266,17 @@ CASES = {
 }
 
 ENGLISH = {  # the same refusals with the language switched to English
+    "damaged-xls": (
+        "The old Excel file (.xls) could not be read; it may be damaged. Open it in Excel, "
+        "save it as .xlsx (Excel Workbook) and send that file."
+    ),
+    "password-protected-xls": (
+        "The workbook is protected with a password. Remove the password in Excel and retry."
+    ),
+    "stray-cell-xfd1": (
+        'sheet "Data": Sheet Data has data outside the expected area (cell XFD1); the limit '
+        "is 256 columns. Delete stray cells outside the table and send the file again."
+    ),
     "ratio-bomb": "The workbook expands to far more data than a normal file; it was not opened.",
     "non-utf8-xml": (
         f"The XML in {SHEET} is in an encoding spreadsheet programs do not use (ISO-8859-1): "

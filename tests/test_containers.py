@@ -24,10 +24,14 @@ from tests.hostile_files import (
     SHEET,
     XML_PARTS,
     Raw,
+    biff8,
+    compound_file,
     declared_encoding,
     encrypted_ooxml,
+    encrypted_xls,
     forged_size_bomb,
     inject,
+    legacy_xls,
     legacy_xls_header,
     macro_content_type,
     many_entries,
@@ -127,6 +131,11 @@ def test_legacy_xls_header_is_accepted_as_xls():
     assert inspect(data, "lama.xls") == containers.Container("xls", 1, len(data))
 
 
+def test_a_real_xls_is_accepted_as_xls():
+    data = legacy_xls()
+    assert inspect(data, "lama.xls") == containers.Container("xls", 1, len(data))
+
+
 # --- size and disguise (UP-01 inside the container, UP-03) ---------------------------------
 
 
@@ -186,6 +195,21 @@ def test_binary_named_csv_is_not_a_spreadsheet(data):
 
 def test_encrypted_ooxml_in_ole_is_encrypted():
     assert refused(encrypted_ooxml(), "rahasia.xlsx") == ("file.encrypted", {})
+
+
+def test_a_password_protected_xls_is_encrypted():
+    assert refused(encrypted_xls(), "rahasia.xls") == ("file.encrypted", {})
+    # FILEPASS may follow a WRITEPROTECT record; a FILEPASS after anything else, or after
+    # a worksheet's BOF, is no workbook protection.
+    rows = [["RT"], [1.0]]
+    write_protect, code_page = b"\x86\x00\x00\x00", b"\x42\x00\x02\x00\xb0\x04"
+    file_pass = b"\x2f\x00\x06\x00\x01\x00\x04\x00\x02\x00"
+    protected = compound_file(biff8(rows, after_bof=write_protect + file_pass))
+    assert refused(protected, "lama.xls") == ("file.encrypted", {})
+    late = compound_file(biff8(rows, after_bof=code_page + file_pass))
+    assert inspect(late, "lama.xls").kind == "xls"
+    sheet_bof = b"\x09\x08\x10\x00\x00\x06\x10\x00" + bytes(12) + b"\x2f\x00\x00\x00"
+    assert inspect(compound_file(biff8(rows) + sheet_bof), "lama.xls").kind == "xls"
 
 
 def test_word_document_in_ole_is_not_a_spreadsheet():
@@ -639,6 +663,88 @@ def test_hidden_rows_are_found_whatever_the_chunk_boundaries(cut):
         scan.feed(piece)
     assert scan.rows == [[2, 2], [4, 5], [8, 8]]
     assert scan.columns == [(2, 2), (12, 16384)]
+
+
+# --- the first cell past the column limit (SZ-01) ---------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _far_sheet(cells: str, dimension: str | None = "A1:XFD3", padding: int = 0) -> bytes:
+    """A sheet part: an optional used range, a header row with ``padding`` characters of
+    text, then ``cells`` (the XML of the cells of rows 2 and 3)."""
+    used = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        f'<worksheet xmlns="{_MAIN}"><sheetPr/>{used}<sheetViews><sheetView workbookViewId="0">'
+        '<selection activeCell="XFD1" sqref="XFD1"/></sheetView></sheetViews><sheetData>'
+        f'<row r="1"><c r="A1" t="inlineStr"><is><t>{"r" * padding}</t></is></c></row>'
+        f"{cells}</sheetData></worksheet>"
+    ).encode()
+
+
+def _outside(sheet: bytes, **limits) -> dict[str, str]:
+    return inspect(patch_zip(xlsx_bytes(), {SHEET: sheet}), "data.xlsx", Limits(**limits)).outside
+
+
+@pytest.mark.parametrize(
+    ("cells", "found"),
+    [
+        # Formatting only, or nothing at all, is no data: the reader skips these cells.
+        ('<row r="2"><c r="XFD2" s="3"/><c r="IW2"></c></row>', {}),
+        ('<row r="2"><c r="IV2"><v>1</v></c></row>', {}),  # column 256 itself
+        ('<row r="2"><c r="IW2"><v>1</v></c></row>', {SHEET: "IW2"}),
+        ('<row r="2"><c r="AAA2" t="inlineStr"><is><t></t></is></c></row>', {SHEET: "AAA2"}),
+        ('<row r="3"><x:c r="ZZ3" t="s"><x:v>0</x:v></x:c></row>', {SHEET: "ZZ3"}),
+        ('<row r="2"><c s="1" r="XFD2"><f>1+1</f></c></row>', {SHEET: "XFD2"}),
+        # The first in document order, text that looks like a reference is no cell.
+        (
+            '<row r="2"><c r="B2" t="inlineStr"><is><t>r="XFD9"&gt;</t></is></c>'
+            '<c r="JA2"><v>1</v></c></row><row r="3"><c r="IW3"><v>2</v></c></row>',
+            {SHEET: "JA2"},
+        ),
+    ],
+)
+def test_the_first_cell_past_the_column_limit_that_holds_something_is_noted(cells, found):
+    assert _outside(_far_sheet(cells)) == found
+    assert _outside(_far_sheet(cells, dimension=None)) == found  # no used range: searched
+
+
+def test_a_used_range_within_the_limit_settles_the_sheet_without_searching_it():
+    cells = '<row r="2"><c r="XFD2"><v>1</v></c></row>'
+    assert _outside(_far_sheet(cells, dimension="A1:IV3")) == {}  # a lying range: trusted
+    assert _outside(_far_sheet(cells, dimension="A1:IW3")) == {SHEET: "XFD2"}
+    assert _outside(_far_sheet(cells, dimension="$A$1:$D$3"), max_columns=3) == {SHEET: "XFD2"}
+    assert _outside(_far_sheet(cells, dimension="A1:D3"), max_columns=4) == {}
+
+
+@pytest.mark.parametrize("holds", [True, False])
+def test_a_far_cell_cut_by_a_chunk_end_is_still_judged(holds):
+    # A start tag with long attributes on both sides of r="XFD2", cut anywhere.
+    tag = f'<c s="1" x="{"y" * 400}" r="XFD2" t="n" z="{"y" * 400}">'
+    cells = f'<row r="2">{tag}{"<v>7</v></c>" if holds else "</c>"}</row>'
+    sheet = _far_sheet(cells, dimension=None, padding=CHUNK)
+    start = sheet.index(tag.encode())
+    for cut in range(start - 3, start + len(tag) + 12, 3):
+        scan = containers._ExtentScan(256)
+        scan.feed(sheet[:cut])
+        scan.feed(sheet[cut:])
+        assert scan.found == ("XFD2" if holds else None), cut
+    assert _outside(sheet) == ({SHEET: "XFD2"} if holds else {})
+
+
+@pytest.mark.parametrize(
+    ("limit", "past", "within"),
+    [
+        (256, ["IW", "IZ", "JA", "ZZ", "AAA", "XFD"], ["A", "Z", "AA", "HZ", "IV"]),
+        (26, ["AA", "ZZ", "AAA"], ["A", "Z"]),
+        (27, ["AB", "BA", "AAA"], ["A", "Z", "AA"]),
+        (702, ["AAA", "XFD"], ["ZZ", "A"]),
+        (16_384, ["XFE", "XGA", "YAA"], ["XFD", "ZZ"]),
+    ],
+)
+def test_the_pattern_of_columns_past_the_limit(limit, past, within):
+    pattern = re.compile(containers._columns_past(limit) + rb"[0-9]")
+    assert [c for c in past + within if pattern.fullmatch(c.encode() + b"1")] == past
 
 
 # --- the module itself and the startup check (XML-03) ----------------------------------------

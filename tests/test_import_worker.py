@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tests.browser import seeded_app
 from tests.conftest import SEED, register_subset
+from tests.hostile_files import SHEET, part, patch_zip
 from transparency.db import get_engine
 from transparency.models import Area, AreaLevel, Upload, UploadFile
 
@@ -168,9 +169,11 @@ def test_a_killed_job_is_marked_failed_and_the_figures_stay(city):
 
 
 def test_a_reader_that_dies_at_the_memory_limit_fails_clearly_at_once(city, monkeypatch):
-    # SZ-01: one stray cell at XFD1 above 20,000 rows makes the reader want 20,000 ×
-    # 16,384 cells; the memory limit refuses, the Rust reader aborts the job's process,
-    # and the supervising worker records "too big" without waiting for the sweep.
+    # One stray cell at XFD1 above 20,000 rows makes the reader want 20,000 × 16,384
+    # cells. The container scan would name the cell (SZ-01, below), but this sheet's used
+    # range lies (A1:D20002), as only a crafted file's does: the memory limit refuses, the
+    # Rust reader aborts the job's process, and the supervising worker records "too big"
+    # without waiting for the sweep.
     monkeypatch.setenv("TRANSPARENCY_IMPORT_MEMORY_MB", "400")
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
@@ -180,9 +183,90 @@ def test_a_reader_that_dies_at_the_memory_limit_fails_clearly_at_once(city, monk
         sheet.append([KELURAHAN, "001", f"{n % 40 + 1:03d}", 3])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    client, upload_id = upload(city, buffer.getvalue())
+    xml = part(buffer.getvalue(), SHEET)
+    assert b"<dimension" not in xml  # write-only mode writes no used range
+    lying = xml.replace(b"<sheetViews>", b'<dimension ref="A1:D20002"/><sheetViews>', 1)
+    client, upload_id = upload(city, patch_zip(buffer.getvalue(), {SHEET: lying}))
     done = wait_for(city, upload_id, lambda u: u.status == "failed", 60)
     assert done.error == "import.too_big"
     assert kept_files(city, upload_id) == []
     page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
     assert "Nothing was written" in page or "Tidak ada yang disimpan" in page
+
+
+def stray_book(app, stray: str, rows_per_rt: int) -> bytes:
+    """A stunting file for Wonorejo (its 40 RTs, ``rows_per_rt`` rows each, as Excel keeps
+    it: with its used range) and one value "x" in cell ``stray``."""
+    with app.app_context(), Session(get_engine()) as session:
+        codes = session.exec(
+            select(Area.code).where(Area.level == AreaLevel.RT, Area.code.like(f"{KELURAHAN}.%"))
+        ).all()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    sheet.append(["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"])
+    for _ in range(rows_per_rt):
+        for code in sorted(codes):
+            _k, rw, rt = code.rsplit(".", 2)
+            sheet.append([KELURAHAN, rw, rt, 3])
+    sheet[stray] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_sz01_a_stray_value_at_xfd1_above_5000_rows_is_refused_naming_the_cell(city, monkeypatch):
+    """SZ-01 (b), in the child process under 512 MB and 20 s: refused before the reader
+    would pad 5,001 rows to 16,384 cells, with the cell named; never "too big"."""
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_MEMORY_MB", "512")
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "20")
+    data = stray_book(city, "XFD1", 125)  # 5,000 rows
+    assert b'<dimension ref="A1:XFD5001"' in part(data, SHEET)
+
+    client, upload_id = upload(city, data)
+
+    done = wait_for(city, upload_id, lambda u: u.status == "failed", 60)
+    assert (done.error, done.problems) == (
+        "",
+        [
+            {
+                "code": "file.outside_area",
+                "row": None,
+                "column": None,
+                "value": None,
+                "sheet": "Data",
+                "params": {"sheet": "Data", "cell": "XFD1", "limit": 256},
+                "severity": "error",
+            }
+        ],
+    )
+    assert kept_files(city, upload_id) == []
+    page = client.get(f"/unggah/{upload_id}?lang=en").get_data(as_text=True)
+    assert (
+        "Sheet Data has data outside the expected area (cell XFD1); the limit is 256 "
+        "columns. Delete stray cells outside the table and send the file again."
+    ) in page
+
+
+def test_sz01_a_stray_value_at_a1048576_is_read_with_the_real_rows(city, monkeypatch):
+    """SZ-01 (c), in the child process under 512 MB and 20 s: the sheet is within the
+    limits, so the 40 real rows are read and checked and the stray value is one rejected
+    row, named by its row number; never "too big"."""
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_MEMORY_MB", "512")
+    monkeypatch.setenv("TRANSPARENCY_IMPORT_SECONDS", "20")
+    data = stray_book(city, "A1048576", 1)
+
+    client, upload_id = upload(city, data)
+
+    done = wait_for(city, upload_id, lambda u: u.status not in ("queued", "parsing"), 60)
+    assert (done.status, done.error) == ("ready", "")
+    assert (done.rows_read, done.rows_rejected, done.summary["new"]) == (41, 1, 40)
+    assert [(p["code"], p["column"], p["value"], p["severity"]) for p in done.problems] == [
+        ("import.unknown_kelurahan", "A", "x", "error"),
+        ("import.bad_number", "B", "", "error"),
+        ("import.bad_number", "C", "", "error"),
+        ("import.blank_as_zero", "D", "", "warning"),
+    ]
+    assert {p["row"] for p in done.problems} == {1_048_576}
+    page = client.get(f"/unggah/{upload_id}?lang=en").get_data(as_text=True)
+    assert re.search(r'id="rows-read">41<', page)

@@ -1,11 +1,28 @@
 """Reading workbooks and CSV files into rows, finding the header, naming columns."""
 
 import io
+import re
 import zipfile
 
 import openpyxl
 import pytest
+import xlrd
 
+from tests.hostile_files import (
+    damaged_xls,
+    encrypted_ooxml,
+    encrypted_xls,
+    legacy_xls,
+    legacy_xls_header,
+    many_styles,
+    merged_ranges,
+    nested_rich_text,
+    part,
+    patch_zip,
+    rich_text_runs,
+    xlsx_bytes,
+)
+from transparency.containers import Limits
 from transparency.problems import UnreadableFile
 from transparency.registering import COLUMNS
 from transparency.spreadsheets import (
@@ -245,6 +262,14 @@ PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
             "register.xls",
             "file.not_spreadsheet",
         ),
+        # UP-03: an OLE2 file with a workbook stream the reader cannot read (an .xls whose
+        # records end too early, its first 1,200 bytes, or nothing but the stream's name),
+        # a password-protected .xls and .xlsx.
+        (damaged_xls(), "lama.xls", "file.xls_unreadable"),
+        (legacy_xls()[:1200], "lama.xls", "file.xls_unreadable"),
+        (legacy_xls_header(), "lama.xls", "file.xls_unreadable"),
+        (encrypted_xls(), "rahasia.xls", "file.encrypted"),
+        (encrypted_ooxml(), "rahasia.xlsx", "file.encrypted"),
     ],
 )
 def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
@@ -254,6 +279,80 @@ def test_read_sheets_rejects_what_is_not_a_spreadsheet(data, filename, code):
     problem = caught.value.problem
     assert problem.code == code
     assert (problem.row, problem.column, problem.sheet) == (None, None, None)
+
+
+def test_a_real_xls_is_read():
+    """UP-03: a legacy .xls (BIFF8, written byte by byte) is read like an .xlsx; xlrd, an
+    independent reader, reads the same file the same way."""
+    data = legacy_xls(
+        [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "2", 12.0]]
+    )
+    assert xlrd.open_workbook(file_contents=data).sheet_by_index(0).row_values(1) == [
+        "35.78.07.1002",
+        "001",
+        "2",
+        12.0,
+    ]
+
+    sheets = read_sheets(data, "lama.xls")
+
+    assert [(s.name, s.visible, s.rows) for s in sheets] == [
+        (
+            "Data",
+            True,
+            [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "2", 12.0]],
+        )
+    ]
+
+
+# --- costly but harmless workbooks (UP-06) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "part_name", "marker", "count"),
+    [
+        pytest.param(
+            lambda data: many_styles(data, 65_000),
+            "xl/styles.xml",
+            b"<xf ",
+            65_001,
+            id="64k-styles",
+        ),
+        pytest.param(
+            lambda data: rich_text_runs(data, "KODE KELURAHAN", 50_000),
+            "xl/sharedStrings.xml",
+            b"<r>",
+            50_001,
+            id="runs",
+        ),
+        pytest.param(
+            lambda data: nested_rich_text(data, "KODE KELURAHAN", 100_000),
+            "xl/sharedStrings.xml",
+            b"</r>",
+            100_000,
+            id="nested-runs",
+        ),
+        pytest.param(
+            lambda data: merged_ranges(data, 100_000),
+            "xl/worksheets/sheet1.xml",
+            b"<mergeCell ",
+            100_000,
+            id="100k-merged-ranges",
+        ),
+    ],
+)
+def test_pathological_styles_strings_and_merges_are_read_correctly(make, part_name, marker, count):
+    """UP-06: none of these makes the container checks or the reader fail; the sheet reads
+    as the plain workbook does (the limited child process bounds their time: see
+    ``test_battery_hostile``)."""
+    data = make(xlsx_bytes())
+    assert part(data, part_name).count(marker) == count
+
+    sheets = read_sheets(data, "data.xlsx")
+
+    assert [(sheet.name, sheet.rows) for sheet in sheets] == [
+        ("Sheet", [["KODE KELURAHAN", "RW", "RT", "JUMLAH"], ["35.78.07.1002", "001", "002", 12.0]])
+    ]
 
 
 # --- a sheet's extent and cell size (SZ-01, SZ-02) -------------------------------------------
@@ -278,25 +377,89 @@ def _sheet_bytes(
 
 
 def _refusal(data: bytes, filename: str = "data.xlsx", **limits):
-    from transparency.containers import Limits
-
     with pytest.raises(UnreadableFile) as refused:
         read_sheets(data, filename, Limits(**limits))
     return refused.value.problem.code, refused.value.problem.params
 
 
-def test_a_stray_cell_at_xfd1_is_named_not_padded_into_every_row():
-    assert _refusal(_sheet_bytes(10, stray="XFD1")) == (
+def _with_dimension(data: bytes, ref: str) -> bytes:
+    """The workbook with its sheet's used range (``<dimension ref>``) set to ``ref``."""
+    sheet = part(data, "xl/worksheets/sheet1.xml").decode()
+    sheet, count = re.subn(r"<dimension ref=\"[^\"]*\" ?/>", f'<dimension ref="{ref}"/>', sheet)
+    if not count:  # openpyxl's write-only mode writes none
+        sheet = sheet.replace("<sheetViews>", f'<dimension ref="{ref}"/><sheetViews>', 1)
+    assert f'<dimension ref="{ref}"/>' in sheet
+    return patch_zip(data, {"xl/worksheets/sheet1.xml": sheet.encode()})
+
+
+def test_a_stray_cell_at_xfd1_is_named_before_the_reader_pads_every_row(monkeypatch):
+    """SZ-01 (b): one value at XFD1 above 5,000 rows. The container scan finds the cell (the
+    sheet's used range reaches column XFD) and the file is refused naming it; the reader,
+    which would build 5,001 rows of 16,384 cells, is never called."""
+    data = _sheet_bytes(5_000, stray="XFD1")
+    assert b'<dimension ref="A1:XFD5000"' in part(data, "xl/worksheets/sheet1.xml")
+    monkeypatch.setattr("transparency.spreadsheets._read_workbook", _never_called)
+
+    assert _refusal(data) == ("file.outside_area", {"sheet": "Data", "cell": "XFD1", "limit": 256})
+
+
+def _never_called(*_args):
+    raise AssertionError("the reader was called")
+
+
+def test_five_hundred_columns_are_refused_naming_the_first_cell_past_the_limit():
+    assert _refusal(_sheet_bytes(5, columns=500)) == (
+        "file.outside_area",
+        {"sheet": "Data", "cell": "IW1", "limit": 256},
+    )
+    assert _refusal(_sheet_bytes(5, columns=20), max_columns=19) == (
+        "file.outside_area",
+        {"sheet": "Data", "cell": "T1", "limit": 19},
+    )
+    assert len(read_sheets(_sheet_bytes(5, columns=19), "data.xlsx", Limits(max_columns=19))) == 1
+
+
+def test_a_stray_cell_on_the_second_sheet_names_that_sheet():
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Data"
+    workbook.active.append(["RT", "JUMLAH"])
+    notes = workbook.create_sheet("Catatan & lain")
+    notes["B2"] = "ok"
+    notes["ZZ40"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    assert _refusal(buffer.getvalue()) == (
+        "file.outside_area",
+        {"sheet": "Catatan & lain", "cell": "ZZ40", "limit": 256},
+    )
+
+
+def test_a_stray_cell_behind_a_lying_used_range_is_still_refused_after_reading():
+    """A crafted sheet whose used range says A1:C10 while XFD1 holds a value: the scan
+    trusts the range, the reader pads (10 rows here, cheaply), and the extent check after
+    reading names the column. On a big sheet the memory limit of the child process ends
+    it instead (``test_import_worker``)."""
+    data = _with_dimension(_sheet_bytes(10, stray="XFD1"), "A1:C10")
+
+    assert _refusal(data) == (
         "file.too_many_columns",
         {"sheet": "Data", "column": "XFD", "limit": 256},
     )
 
 
-def test_five_hundred_columns_are_refused_naming_the_last_column():
-    assert _refusal(_sheet_bytes(5, columns=500)) == (
-        "file.too_many_columns",
-        {"sheet": "Data", "column": "SF", "limit": 256},
-    )
+def test_a_stray_value_at_a1048576_reads_the_real_rows_and_the_stray_one():
+    """SZ-01 (c): a few real rows and one value in the last row Excel has. The sheet is
+    within the limits (1,048,576 rows of 3 columns), so it is read, the stray value in its
+    place (the import reports that row; ``test_import_worker``)."""
+    data = _sheet_bytes(3, stray="A1048576")
+
+    rows = read_sheets(data, "data.xlsx")[0].rows
+
+    assert len(rows) == 1_048_576
+    assert rows[:3] == [[1.0, "RT 001", 3.0], [2.0, "RT 001", 3.0], [3.0, "RT 001", 3.0]]
+    assert rows[3] == rows[1_048_574] == ["", "", ""]
+    assert rows[-1] == ["x", "", ""]
 
 
 def test_rows_past_the_limit_are_refused_and_the_limit_itself_is_read():
@@ -305,7 +468,6 @@ def test_rows_past_the_limit_are_refused_and_the_limit_itself_is_read():
         "file.sheet_too_many_rows",
         {"sheet": "Data", "rows": 101, "limit": 100},
     )
-    from transparency.containers import Limits
 
     assert len(read_sheets(data, "data.xlsx", Limits(max_rows=101))[0].rows) == 101
 

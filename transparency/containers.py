@@ -9,7 +9,11 @@ module's.
 
 The scan also notes, in passing, the rows and columns each worksheet part marks hidden
 (``Container.hidden``): the dry run reports them (battery SS-06), and the bytes are
-already streaming past here, so nothing is inflated twice.
+already streaming past here, so nothing is inflated twice. And it notes the first cell
+of a worksheet that holds something beyond the column limit (``Container.outside``, SZ-01):
+the reader pads every row of a sheet as wide as its widest cell, so one stray value at
+XFD1 above 5,000 rows would make it build 80 million cells; ``spreadsheets`` refuses
+the file naming that cell before the reader sees it.
 
 Codes raised (``Problem.code``; the params in brackets):
 
@@ -18,7 +22,8 @@ Codes raised (``Problem.code``; the params in brackets):
 - ``file.not_spreadsheet`` [filename] — not a workbook or a CSV (PDF, image, program,
   a ZIP that is no workbook, binary data named .csv, a Word file in OLE2 form).
 - ``file.html_table`` [filename] — a web page (or XML) saved under a spreadsheet name.
-- ``file.encrypted`` — password-protected (an encrypted .xlsx, or encrypted ZIP entries).
+- ``file.encrypted`` — password-protected (an encrypted .xlsx or .xls, or encrypted ZIP
+  entries).
 - ``file.ods`` — an OpenDocument spreadsheet: save it as .xlsx.
 - ``file.xlsb`` — an Excel binary workbook: save it as .xlsx.
 - ``file.damaged`` [detail] — the ZIP is truncated, fails its CRC, has sizes or counts
@@ -93,11 +98,24 @@ _HIDDEN_ON = re.compile(rb"""\shidden\s*=\s*["'](?:1|true)["']""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d{1,7})["']""")
 _COL_SPAN = re.compile(rb"""\s(min|max)\s*=\s*["'](\d{1,5})["']""")
 _MAX_TAG = 64 * 1024  # a start tag longer than this is no row or column of a real sheet
+_DIMENSION = re.compile(
+    rb"""<(?:[\w.-]{1,32}:)?dimension\s[^>]*?\bref\s*=\s*["']([^"']{0,40})["']"""
+)
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]{1,32}:)?sheetData[\s/>]")
+_LAST_COLUMN = re.compile(r"\$?([A-Z]{1,3})\$?[0-9]{0,7}$")
+_CELL_START = re.compile(rb"<(?:[\w.-]{1,32}:)?c\s")
+_MAX_HEAD = 256 * 1024  # the dimension precedes <sheetData>, within the part's first bytes
+_REF_TAIL = 32  # bytes kept between chunks, besides an unfinished tag: r="XFD1048576"
 _ENCRYPTED_STREAMS = (
     "EncryptionInfo".encode("utf-16-le"),
     "EncryptedPackage".encode("utf-16-le"),
 )
 _WORKBOOK_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+# BIFF8 records: BOF (0x0809, 16 bytes, version 0x0600, the workbook globals 0x0005),
+# WRITEPROTECT (0x0086, empty) and the type of FILEPASS (0x002F).
+_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+_WRITE_PROTECT = b"\x86\x00\x00\x00"
+_FILE_PASS = b"\x2f\x00"
 
 
 @dataclass(frozen=True)
@@ -130,12 +148,14 @@ class Hidden:
 @dataclass(frozen=True)
 class Container:
     """What the bytes are: "xlsx", "xls" or "csv", with parts and real size in bytes, and
-    per worksheet part of an .xlsx (``xl/worksheets/sheet1.xml``, lower case) what it hides."""
+    per worksheet part of an .xlsx (``xl/worksheets/sheet1.xml``, lower case) what it hides
+    and the first cell past ``Limits.max_columns`` that holds something (``"XFD1"``)."""
 
     kind: str
     parts: int
     uncompressed: int
     hidden: dict[str, Hidden] = field(default_factory=dict)
+    outside: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_LIMITS = Limits()
@@ -204,12 +224,28 @@ def _shown(name: str) -> str:
 
 
 def _inspect_ole(data: bytes, filename: str) -> Container:
-    """An OLE2 compound file: an encrypted .xlsx, a legacy .xls, or something else."""
+    """An OLE2 compound file: an encrypted .xlsx, a legacy .xls (password-protected or
+    not), or something else."""
     if any(stream in data for stream in _ENCRYPTED_STREAMS):
         _fail("file.encrypted")
     if not any(stream in data for stream in _WORKBOOK_STREAMS):
         _fail("file.not_spreadsheet", filename=filename)  # a .doc or .msg, say
+    if _xls_encrypted(data):
+        _fail("file.encrypted")
     return Container("xls", 1, len(data))
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """True when the BOF record of a BIFF8 workbook's globals is followed by a FILEPASS
+    record (after an optional WRITEPROTECT), as in a password-protected .xls. These records
+    are never encrypted; the reader only says it "cannot detect the file format"."""
+    position = data.find(_GLOBALS_BOF)
+    while position != -1:
+        following = data[position + len(_GLOBALS_BOF) + 12 : position + 30]
+        if following.removeprefix(_WRITE_PROTECT).startswith(_FILE_PASS):
+            return True
+        position = data.find(_GLOBALS_BOF, position + 1)
+    return False
 
 
 def _inspect_text(data: bytes, filename: str) -> Container:
@@ -261,9 +297,9 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
             names = {info.filename.lower(): info for info in infos}
             _check_kind(archive, names, filename)
             _check_active_names(infos)
-            total, hidden = 0, {}
+            total, hidden, outside = 0, {}, {}
             for info in sorted(infos, key=_stream_order):
-                total = _stream_part(data, archive, info, limits, total, hidden)
+                total = _stream_part(data, archive, info, limits, total, hidden, outside)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -277,7 +313,7 @@ def _inspect_zip(data: bytes, filename: str, limits: Limits) -> Container:
         zlib_ng.error,
     ) as exc:
         _fail("file.damaged", detail=_shown(str(exc)))
-    return Container("xlsx", len(infos), total, hidden)
+    return Container("xlsx", len(infos), total, hidden, outside)
 
 
 def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -365,11 +401,15 @@ def _stream_part(
     limits: Limits,
     total: int,
     hidden: dict[str, Hidden],
+    outside: dict[str, str],
 ) -> int:
     """Decompress one part chunk by chunk, counting real bytes; the new running total.
-    A worksheet's hidden rows and columns go into ``hidden`` under the part's name."""
+    A worksheet's hidden rows and columns go into ``hidden`` under the part's name, its
+    first cell with something past the column limit into ``outside``."""
     part, scan, crc = 0, None, 0
-    rows = _HiddenScan() if _WORKSHEET.match(info.filename) else None
+    is_sheet = _WORKSHEET.match(info.filename) is not None
+    rows = _HiddenScan() if is_sheet else None
+    extent = _ExtentScan(limits.max_columns) if is_sheet else None
     for chunk in _inflate(data, info):
         part += len(chunk)
         total += len(chunk)
@@ -394,6 +434,7 @@ def _stream_part(
         scan.feed(chunk)
         if rows is not None:
             rows.feed(chunk)
+            extent.feed(chunk)
     if part != info.file_size:
         _fail("file.damaged", detail=f"size of {_shown(info.filename)} differs from its header")
     if crc != info.CRC:
@@ -402,6 +443,8 @@ def _stream_part(
         scan.finish()
     if rows is not None and (rows.rows or rows.columns):
         hidden[info.filename.lower()] = Hidden(tuple(map(tuple, rows.rows)), tuple(rows.columns))
+    if extent is not None and extent.found is not None:
+        outside[info.filename.lower()] = extent.found
     return total
 
 
@@ -605,6 +648,115 @@ class _HiddenScan:
             self.rows[-1][1] = number
         elif not self.rows or self.rows[-1][1] < number:
             self.rows.append([number, number])
+
+
+class _ExtentScan:
+    """The first cell of a worksheet part, in document order, that lies past the column
+    limit and holds something (``found``: ``"XFD1"``), from its chunks as they stream past.
+
+    Spreadsheet programs write the sheet's used range first (``<dimension ref="A1:D5001"/>``,
+    before ``<sheetData>``), and a stray value at XFD1 widens it to ``A1:XFD5001``. A
+    dimension within the limit settles the part at no cost; only a part whose dimension
+    reaches past it, or that has none (openpyxl's write-only mode writes none), has its
+    cells' ``r="…"`` attributes searched, by one regular expression that matches only
+    columns past the limit (about 0.2 s per 100 MB). A cell counts when its element is not
+    empty: ``<c r="XFD1" s="3"/>`` (formatting only) is no data, and the reader skips it.
+
+    A crafted part whose dimension lies (says A1:D5001 with a value at XFD1) or that
+    quotes the reference with apostrophes gets past: the reader then pads, and the memory
+    limit of the child process ends the job as "too big".
+    """
+
+    def __init__(self, max_columns: int):
+        self.max_columns = max_columns
+        self.far = re.compile(rb'r="(' + _columns_past(max_columns) + rb'[0-9]{1,7})"')
+        self.head = b""  # the part's first bytes, until the dimension or the data shows
+        self.armed: bool | None = None  # None: not known yet
+        self.tail = b""
+        self.found: str | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self.found is not None or self.armed is False:
+            return
+        if self.armed is None:
+            self.head += chunk
+            self.armed = self._armed()
+            if self.armed is None:
+                return
+            chunk, self.head = self.head, b""
+            if not self.armed:
+                return
+        self._scan(chunk)
+
+    def _armed(self) -> bool | None:
+        """False when the dimension keeps within the limit, True when it reaches past it or
+        the data starts without one, None while the part's start has shown neither."""
+        dimension = _DIMENSION.search(self.head)
+        if dimension is not None:
+            last = dimension.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].upper()
+            column = _LAST_COLUMN.match(last.strip())
+            return column is None or _column_number(column.group(1)) > self.max_columns
+        if _SHEET_DATA.search(self.head) or len(self.head) > _MAX_HEAD:
+            return True
+        return None
+
+    def _scan(self, chunk: bytes) -> None:
+        window = self.tail + chunk
+        keep = max(len(window) - _REF_TAIL, 0)
+        last = window.rfind(b"<")
+        if last != -1 and window.find(b">", last) == -1:
+            keep = min(keep, last)  # a start tag the next chunk completes
+        for match in self.far.finditer(window):
+            verdict = _holds_something(window, match.start())
+            if verdict is None:  # the cell goes on in the next chunk
+                keep = min(keep, window.rfind(b"<", 0, match.start()))
+                break
+            if verdict:
+                self.found = match.group(1).decode("ascii")
+                return
+        self.tail = window[keep:] if len(window) - keep <= _MAX_TAG else b""
+
+
+def _holds_something(window: bytes, position: int) -> bool | None:
+    """Whether the ``r="…"`` attribute at ``position`` belongs to a cell element that holds
+    something (a value, an inline string, a formula); None if the chunk ends too early."""
+    begin = window.rfind(b"<", 0, position)
+    if begin == -1 or b">" in window[begin:position] or not _CELL_START.match(window, begin):
+        return False  # an attribute of another element, or text
+    end = window.find(b">", position)
+    if end == -1:
+        return None
+    if window[end - 1 : end] == b"/":
+        return False  # <c r="XFD1" s="3"/>: formatting only
+    following = window[end + 1 : end + 3]
+    if len(following) < 2:
+        return None
+    return following != b"</"  # <c r="XFD1"></c> is empty too
+
+
+def _column_number(letters: str) -> int:
+    """Excel's 1-based number of a column (A → 1, XFD → 16,384)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _columns_past(limit: int) -> bytes:
+    """A regular expression matching the letters of every column past column ``limit``
+    (1-based) and of no column up to it: for 256 (IV), ``[A-Z]{3}|[J-Z][A-Z]|I[W-Z]``."""
+    letters = ""
+    number = limit
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    longer = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    same_length = [
+        letters[:i] + f"[{chr(ord(letter) + 1)}-Z]" + "[A-Z]" * (len(letters) - i - 1)
+        for i, letter in enumerate(letters)
+        if letter != "Z"
+    ]
+    return ("(?:" + "|".join(longer + same_length or ["(?!)"]) + ")").encode("ascii")
 
 
 def _sniff_codec(head: bytes) -> str:

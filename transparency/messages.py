@@ -42,6 +42,10 @@ TEMPLATES = {
     "file.unreadable": lazy_gettext(
         "The workbook could not be read; it may be damaged. Save it again in Excel and retry."
     ),
+    "file.xls_unreadable": lazy_gettext(
+        "The old Excel file (.xls) could not be read; it may be damaged. Open it in Excel, "
+        "save it as .xlsx (Excel Workbook) and send that file."
+    ),
     "file.too_many_rows": lazy_gettext("The sheet has more than %(limit)s rows."),
     "register.missing_column": lazy_gettext(
         'The column for %(field)s was not found. Add a column headed, for example, "%(example)s".'
@@ -94,6 +98,10 @@ TEMPLATES = {
     ),
     "file.too_many_columns": lazy_gettext(
         "Sheet %(sheet)s has data as far right as column %(column)s; the limit is "
+        "%(limit)s columns. Delete stray cells outside the table and send the file again."
+    ),
+    "file.outside_area": lazy_gettext(
+        "Sheet %(sheet)s has data outside the expected area (cell %(cell)s); the limit is "
         "%(limit)s columns. Delete stray cells outside the table and send the file again."
     ),
     "file.cell_too_long": lazy_gettext(

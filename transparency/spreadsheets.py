@@ -59,8 +59,10 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
     """Read every sheet of an .xlsx/.xls workbook or a .csv file, after the container
     checks of ``containers.inspect`` (bombs, macros, DTDs …) have passed."""
     container = inspect(data, filename, limits)
+    if container.outside:
+        _refuse_outside(data, container.outside, limits)
     if container.kind in ("xlsx", "xls"):
-        sheets = _read_workbook(data, limits)
+        sheets = _read_workbook(data, limits, container.kind)
         return _with_hidden(sheets, data, container.hidden) if container.hidden else sheets
     rows = _read_csv(data, filename, limits)
     _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
@@ -91,10 +93,34 @@ def _check_extent(sheet: str, height: int, width: int, limits: Limits) -> None:
         )
 
 
-def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
-    """Read a workbook through calamine; any failure is a clear 'unreadable' problem.
-    Each sheet's extent is checked before its rows are built (a stray cell at XFD1 would
-    otherwise make every row 16,384 cells long)."""
+def _refuse_outside(data: bytes, outside: dict[str, str], limits: Limits) -> None:
+    """Refuse a workbook one of whose sheets holds something past the column limit (the
+    container scan found the cell, ``Container.outside``), naming the sheet and the cell,
+    before the reader would pad every row to that width. A part no sheet of the workbook
+    points to is never read, and so is no reason to refuse."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        sheets = _sheets_and_parts(archive)
+    except KeyError:  # no relationships part: name the part itself
+        sheets = [(part, part) for part in outside]
+    for name, part in sheets:
+        cell = outside.get(part.lower())
+        if cell is not None:
+            raise UnreadableFile(
+                Problem(
+                    "file.outside_area",
+                    sheet=name,
+                    params={"sheet": name, "cell": cell, "limit": limits.max_columns},
+                )
+            )
+
+
+def _read_workbook(data: bytes, limits: Limits, kind: str = "xlsx") -> list[Sheet]:
+    """Read a workbook through calamine; any failure is a clear 'unreadable' problem, for
+    an .xls (``kind``) one that says to save it as .xlsx: an old or damaged .xls is what
+    Excel, asked to save it again, turns into a file that reads. Each sheet's extent is
+    checked before its rows are built (a stray cell at XFD1 would otherwise make every row
+    16,384 cells long)."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -111,8 +137,8 @@ def _read_workbook(data: bytes, limits: Limits) -> list[Sheet]:
     except BaseException as exc:
         if not _is_reader_failure(exc):
             raise  # out of memory or time, interrupts: the caller decides
-        detail = str(exc)[:200]
-        raise UnreadableFile(Problem("file.unreadable", params={"detail": detail})) from exc
+        code = "file.xls_unreadable" if kind == "xls" else "file.unreadable"
+        raise UnreadableFile(Problem(code, params={"detail": str(exc)[:200]})) from exc
 
 
 def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) -> list[Sheet]:
@@ -336,18 +362,27 @@ def _column_index(letters: str) -> int:
 
 def _sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The part name of the named sheet, through workbook.xml and its relationships."""
+    parts = [part for name, part in _sheets_and_parts(archive) if name == sheet_name]
+    return parts[-1] if parts else None
+
+
+def _sheets_and_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """Each sheet's name and part name, in the workbook's order, through workbook.xml and
+    its relationships (KeyError without them)."""
     workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
     rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    rel_id = None
-    for tag in _SHEET_ENTRY.findall(workbook):
-        attributes = dict(_ATTRIBUTE.findall(tag))
-        if html.unescape(attributes.get("name", "")) == sheet_name:
-            rel_id = next((v for k, v in attributes.items() if k.endswith(":id")), None)
-    if rel_id is None:
-        return None
+    targets = {}
     for tag in re.findall(r"<(?:[\w.-]{1,32}:)?Relationship\b[^>]*>", rels):
         attributes = dict(_ATTRIBUTE.findall(tag))
-        if attributes.get("Id") == rel_id:
-            target = attributes.get("Target", "").lstrip("/")
-            return target if target.startswith("xl/") else f"xl/{target}"
-    return None
+        target = attributes.get("Target", "").lstrip("/")
+        if "Id" in attributes:
+            targets.setdefault(
+                attributes["Id"], target if target.startswith("xl/") else f"xl/{target}"
+            )
+    found = []
+    for tag in _SHEET_ENTRY.findall(workbook):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        rel_id = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+        if rel_id in targets:
+            found.append((html.unescape(attributes.get("name", "")), targets[rel_id]))
+    return found
