@@ -252,7 +252,7 @@ CASES = {
         "data.xlsx",
         "file.outside_area",
         'lembar "Data": Sheet Data berisi data di luar area yang diharapkan (sel XFD1); '
-        "batasnya 256 kolom. "
+        "batasnya 200 kolom. "
         "Hapus sel yang tercecer di luar tabel lalu kirim lagi.",
     ),
     "utf7-declared": Case(
@@ -275,7 +275,7 @@ ENGLISH = {  # the same refusals with the language switched to English
     ),
     "stray-cell-xfd1": (
         'sheet "Data": Sheet Data has data outside the expected area (cell XFD1); the limit '
-        "is 256 columns. Delete stray cells outside the table and send the file again."
+        "is 200 columns. Delete stray cells outside the table and send the file again."
     ),
     "ratio-bomb": "The workbook expands to far more data than a normal file; it was not opened.",
     "non-utf8-xml": (

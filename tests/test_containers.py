@@ -690,16 +690,16 @@ def _outside(sheet: bytes, **limits) -> dict[str, str]:
     ("cells", "found"),
     [
         # Formatting only, or nothing at all, is no data: the reader skips these cells.
-        ('<row r="2"><c r="XFD2" s="3"/><c r="IW2"></c></row>', {}),
-        ('<row r="2"><c r="IV2"><v>1</v></c></row>', {}),  # column 256 itself
-        ('<row r="2"><c r="IW2"><v>1</v></c></row>', {SHEET: "IW2"}),
+        ('<row r="2"><c r="XFD2" s="3"/><c r="GS2"></c></row>', {}),
+        ('<row r="2"><c r="GR2"><v>1</v></c></row>', {}),  # column 200 itself
+        ('<row r="2"><c r="GS2"><v>1</v></c></row>', {SHEET: "GS2"}),
         ('<row r="2"><c r="AAA2" t="inlineStr"><is><t></t></is></c></row>', {SHEET: "AAA2"}),
         ('<row r="3"><x:c r="ZZ3" t="s"><x:v>0</x:v></x:c></row>', {SHEET: "ZZ3"}),
         ('<row r="2"><c s="1" r="XFD2"><f>1+1</f></c></row>', {SHEET: "XFD2"}),
         # The first in document order, text that looks like a reference is no cell.
         (
             '<row r="2"><c r="B2" t="inlineStr"><is><t>r="XFD9"&gt;</t></is></c>'
-            '<c r="JA2"><v>1</v></c></row><row r="3"><c r="IW3"><v>2</v></c></row>',
+            '<c r="JA2"><v>1</v></c></row><row r="3"><c r="GS3"><v>2</v></c></row>',
             {SHEET: "JA2"},
         ),
     ],
@@ -711,8 +711,8 @@ def test_the_first_cell_past_the_column_limit_that_holds_something_is_noted(cell
 
 def test_a_used_range_within_the_limit_settles_the_sheet_without_searching_it():
     cells = '<row r="2"><c r="XFD2"><v>1</v></c></row>'
-    assert _outside(_far_sheet(cells, dimension="A1:IV3")) == {}  # a lying range: trusted
-    assert _outside(_far_sheet(cells, dimension="A1:IW3")) == {SHEET: "XFD2"}
+    assert _outside(_far_sheet(cells, dimension="A1:GR3")) == {}  # a lying range: trusted
+    assert _outside(_far_sheet(cells, dimension="A1:GS3")) == {SHEET: "XFD2"}
     assert _outside(_far_sheet(cells, dimension="$A$1:$D$3"), max_columns=3) == {SHEET: "XFD2"}
     assert _outside(_far_sheet(cells, dimension="A1:D3"), max_columns=4) == {}
 

@@ -235,7 +235,7 @@ def test_sz01_a_stray_value_at_xfd1_above_5000_rows_is_refused_naming_the_cell(c
                 "column": None,
                 "value": None,
                 "sheet": "Data",
-                "params": {"sheet": "Data", "cell": "XFD1", "limit": 256},
+                "params": {"sheet": "Data", "cell": "XFD1", "limit": 200},
                 "severity": "error",
             }
         ],
@@ -243,7 +243,7 @@ def test_sz01_a_stray_value_at_xfd1_above_5000_rows_is_refused_naming_the_cell(c
     assert kept_files(city, upload_id) == []
     page = client.get(f"/unggah/{upload_id}?lang=en").get_data(as_text=True)
     assert (
-        "Sheet Data has data outside the expected area (cell XFD1); the limit is 256 "
+        "Sheet Data has data outside the expected area (cell XFD1); the limit is 200 "
         "columns. Delete stray cells outside the table and send the file again."
     ) in page
 

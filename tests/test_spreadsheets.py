@@ -400,7 +400,7 @@ def test_a_stray_cell_at_xfd1_is_named_before_the_reader_pads_every_row(monkeypa
     assert b'<dimension ref="A1:XFD5000"' in part(data, "xl/worksheets/sheet1.xml")
     monkeypatch.setattr("transparency.spreadsheets._read_workbook", _never_called)
 
-    assert _refusal(data) == ("file.outside_area", {"sheet": "Data", "cell": "XFD1", "limit": 256})
+    assert _refusal(data) == ("file.outside_area", {"sheet": "Data", "cell": "XFD1", "limit": 200})
 
 
 def _never_called(*_args):
@@ -410,7 +410,7 @@ def _never_called(*_args):
 def test_five_hundred_columns_are_refused_naming_the_first_cell_past_the_limit():
     assert _refusal(_sheet_bytes(5, columns=500)) == (
         "file.outside_area",
-        {"sheet": "Data", "cell": "IW1", "limit": 256},
+        {"sheet": "Data", "cell": "GS1", "limit": 200},
     )
     assert _refusal(_sheet_bytes(5, columns=20), max_columns=19) == (
         "file.outside_area",
@@ -431,7 +431,7 @@ def test_a_stray_cell_on_the_second_sheet_names_that_sheet():
 
     assert _refusal(buffer.getvalue()) == (
         "file.outside_area",
-        {"sheet": "Catatan & lain", "cell": "ZZ40", "limit": 256},
+        {"sheet": "Catatan & lain", "cell": "ZZ40", "limit": 200},
     )
 
 
@@ -444,7 +444,7 @@ def test_a_stray_cell_behind_a_lying_used_range_is_still_refused_after_reading()
 
     assert _refusal(data) == (
         "file.too_many_columns",
-        {"sheet": "Data", "column": "XFD", "limit": 256},
+        {"sheet": "Data", "column": "XFD", "limit": 200},
     )
 
 

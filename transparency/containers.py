@@ -133,7 +133,7 @@ class Limits:
     # A sheet's extent, checked by the reader before it builds rows (SZ-01, SZ-02): a city
     # family list is about a million rows; no department table is wider than this.
     max_rows: int = 1_200_000
-    max_columns: int = 256
+    max_columns: int = 200  # SECURITY.md's starting limit
 
 
 @dataclass(frozen=True)
