@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from tests.browser import seeded_app
 from tests.conftest import SEED, register_subset
 from tests.hostile_files import SHEET, part, patch_zip
+from transparency import worker
 from transparency.db import get_engine
 from transparency.models import Area, AreaLevel, Upload, UploadFile
 
@@ -144,6 +145,42 @@ def test_a_job_past_its_time_limit_fails_clearly(city, monkeypatch):
     assert kept_files(city, upload_id) == []  # the file is deleted with the failure
     page = client.get(f"/unggah/{upload_id}").get_data(as_text=True)
     assert "Nothing was written" in page or "Tidak ada yang disimpan" in page
+
+
+def test_native_code_that_never_returns_to_python_is_ended_by_the_cpu_limit():
+    """The wall-clock alarm waits for the next Python instruction; a reader busy in native
+    code never gives it one. ``sum(range(…))`` loops in C the same way: the kernel's CPU
+    limit ends it all the same, and the worker records that as too slow."""
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            worker._limit(512, 0.2, grace=0)
+            sum(range(10**13))  # hours in C, no signal handler can run
+        finally:
+            os._exit(3)
+    deadline = time.monotonic() + 30
+    while (status := os.waitpid(child, os.WNOHANG)[1]) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if status == 0:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the child still ran after 30 s: no CPU limit ended it")
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU
+    assert worker.death_code(status) == "import.too_slow"
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (signal.SIGABRT, "import.too_big"),  # the memory limit refused the Rust reader
+        (signal.SIGSEGV, "import.too_big"),
+        (signal.SIGXCPU, "import.too_slow"),
+        (signal.SIGKILL, "import.crashed"),  # killed from outside: no limit of ours
+        (3 << 8, "import.crashed"),  # exited with a code no job returns
+    ],
+)
+def test_a_dead_jobs_status_names_why_it_died(status, code):
+    assert worker.death_code(status) == code
 
 
 def test_a_killed_job_is_marked_failed_and_the_figures_stay(city):

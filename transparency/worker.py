@@ -5,6 +5,7 @@ address-space limit and a wall-clock alarm, so that a hostile or huge file ends 
 "failed" and never takes an app server down: the app servers never parse a file.
 """
 
+import math
 import os
 import resource
 import signal
@@ -25,10 +26,23 @@ def _address_space() -> int:
     return 0
 
 
-def _limit(memory_mb: int, seconds: float) -> None:
-    """Cap this process's memory and time."""
+CPU_GRACE_SECONDS = 5  # the CPU limit's margin over the wall-clock alarm
+
+
+def _limit(memory_mb: int, seconds: float, grace: int = CPU_GRACE_SECONDS) -> None:
+    """Cap this process's memory and time.
+
+    The alarm raises ``_OutOfTime`` at the next Python instruction; a reader busy in
+    native code (calamine's Rust) does not come back to run it. So the kernel also caps
+    CPU time a little later: SIGXCPU, whose default action ends the process (no core file),
+    and SIGKILL past the hard limit. The watching parent records either as too slow.
+    """
     size = _address_space() + memory_mb * 1024 * 1024  # on top of what is mapped already
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + grace
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + CPU_GRACE_SECONDS))
 
     def out_of_time(_signum, _frame):
         raise _OutOfTime
@@ -56,6 +70,18 @@ def main(argv: list[str]) -> int:
     return 1
 
 
+def death_code(status: int) -> str:
+    """Why a job's process died, from its wait status: a reader that aborts when the memory
+    limit refuses an allocation (SIGABRT, SIGSEGV), the CPU limit (SIGXCPU; its default
+    action ends the process before the hard limit's SIGKILL), or anything else."""
+    signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    if signalled in (signal.SIGABRT, signal.SIGSEGV):
+        return "import.too_big"
+    if signalled == signal.SIGXCPU:
+        return "import.too_slow"
+    return "import.crashed"
+
+
 def _record_death(upload_id: int, status: int) -> None:
     """Mark a job whose process died as failed, unless it got as far as an outcome."""
     from transparency import create_app
@@ -63,15 +89,12 @@ def _record_death(upload_id: int, status: int) -> None:
     from transparency.models import Upload, UploadStatus
     from transparency.services import import_jobs
 
-    memory = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV)
     app = create_app()
     with app.app_context():
         session = get_session()
         upload = session.get(Upload, upload_id)
         if upload is not None and upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
-            import_jobs.mark_failed(
-                session, upload, "import.too_big" if memory else "import.crashed"
-            )
+            import_jobs.mark_failed(session, upload, death_code(status))
             session.commit()
 
 
