@@ -475,15 +475,17 @@ def test_unknown_kelurahan_code_and_name_are_rejected():
         ["35.78.99.9999", "", "001", "001", 1.0],
         ["35781", "", "001", "001", 1.0],
         ["", "ATLANTIS", "001", "001", 1.0],
+        ["35.15.01.2001", "", "001", "001", 1.0],  # Sidoarjo: outside any uploader's area
     ]
     _mapping, outcome = read(rows, STUNTING)
     assert outcome.problems == [
         problem("import.unknown_kelurahan", 2, "A", "35.78.99.9999"),
         problem("import.unknown_kelurahan", 3, "A", "35781"),
         problem("import.unknown_kelurahan_name", 4, "B", "ATLANTIS"),
+        problem("import.unknown_kelurahan", 5, "A", "35.15.01.2001"),
     ]
     assert outcome.values == {}
-    assert outcome.rows_rejected == 3
+    assert outcome.rows_rejected == 4
 
 
 def test_a_kelurahan_name_that_contradicts_the_code_is_rejected_at_the_name():
