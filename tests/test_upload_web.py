@@ -125,6 +125,16 @@ def test_dinsos_sample_through_the_upload_pages(app, session):
         ("warning", "4264", "B"),
     ]
     assert "RT 099 / RW 001 tidak ada dalam register kelurahan 35.78.03.1005." in html
+    # The largest change first, short enough for a phone: RT/RW over the kelurahan code,
+    # the figure in force → the file's figure.
+    rt, rw, kelurahan, indicator, _old, new = re.search(
+        r'<table class="areas compact changes">.*?<tbody>\s*<tr><td>(\d{3})/(\d{3})<br>'
+        r'<span class="code">([\d.]+)</span></td><td>(\w+)</td>'
+        r'<td class="num">([\d.]+) → ([\d.]+)</td>',
+        html,
+        re.S,
+    ).groups()
+    assert expected(DINSOS)[(f"{kelurahan}.{rw}.{rt}", indicator)] == int(new.replace(".", ""))
     workbook_url = report_url + "/laporan.xlsx"
     marked = openpyxl.load_workbook(io.BytesIO(dinsos.get(workbook_url).data)).active
     reasons = {row: marked.cell(row, 13).value for row in (5, 16, 17, 27, 4264)}
