@@ -27,6 +27,7 @@ from tests.conftest import SAMPLE_KELURAHAN, SEED, login, register_subset
 from tests.test_import_service import (
     DISPENDIK_FILE,
     TTL,
+    edited_dispendik,
     expected,
     in_force,
     sample_bytes,
@@ -151,19 +152,11 @@ def ready(session):
     first = staged(session, DISPENDIK_FILE, operator)
     commit_upload(session, first.id, operator, first.sha256, datetime.now(UTC))
     session.commit()
-    changed = _edited("E4", 35)  # RT 001/001 of Wonorejo (Rungkut): 31 → 35 SD
+    changed = edited_dispendik("E4", 35)  # RT 001/001 of Wonorejo (Rungkut): 31 → 35 SD
     second = staged(session, DISPENDIK_FILE, operator, data=changed)
     session.commit()
     assert second.status == UploadStatus.READY
     return operator, first, second
-
-
-def _edited(cell: str, value) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(sample_bytes(DISPENDIK_FILE)))
-    book.active[cell] = value
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _changed_in_force() -> dict:

@@ -167,10 +167,11 @@ def staged(session, name: str, actor=None, now=None, data: bytes | None = None) 
     return stage_import(session, report, actor, now or datetime.now(UTC), TTL, content=data)
 
 
-def edited_dispendik(cell: str, value) -> bytes:
-    """The Dispendik sample with one cell changed by openpyxl."""
+def edited_dispendik(cell: str, value, **more) -> bytes:
+    """The Dispendik sample with a cell (and any ``more`` cells, ``J4=2``) changed."""
     book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
-    book.active[cell] = value
+    for name, new in {cell: value, **more}.items():
+        book.active[name] = new
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -329,12 +330,7 @@ def test_a_very_hidden_stale_sheet_is_named_not_read_and_does_not_stop_the_commi
 def test_a_column_of_another_departments_indicator_refuses_the_file_naming_it(app, session):
     # The issue's rule: a count for another department's indicator is an error. Dispendik's
     # file carries Dinkes's BALITA STUNTING in J: refused as a whole, the rest still checked.
-    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
-    book.active["J3"] = "BALITA STUNTING"
-    book.active["J4"] = 2
-    buffer = io.BytesIO()
-    book.save(buffer)
-    data = buffer.getvalue()
+    data = edited_dispendik("J3", "BALITA STUNTING", J4=2)
     refused = Problem(
         "import.other_department_column",
         row=3,
@@ -728,6 +724,30 @@ def test_a_job_whose_upload_expired_while_it_ran_leaves_it_ended(session, job):
     assert "suggestion" not in (ended.summary or {})
     assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
     assert file_rows(session, upload.id) == 0
+
+
+def test_a_heartbeat_after_the_sweep_does_not_bring_the_job_back(session):
+    """The sweeper fails a job whose heartbeat stopped (its file goes with it); when the
+    slow job wakes and reports progress, the upload stays failed and its dry run is not
+    kept as ready to save."""
+    operator = user(session, "dispendik")
+    iset = iset_of(DISPENDIK_FILE)
+    now = datetime.now(UTC)
+    upload = start_upload(
+        session, operator, iset, PERIOD, DISPENDIK_FILE, sample_bytes(DISPENDIK_FILE), now, TTL
+    )
+    import_jobs.heartbeat(session, upload.id, "reading")
+    assert import_jobs.sweep_stalled(session, now + timedelta(hours=1), timedelta(minutes=3)) == 1
+
+    import_jobs.heartbeat(session, upload.id, "checking", 200)  # the job wakes up
+    session.expire_all()
+    assert (session.get(Upload, upload.id).status, session.get(Upload, upload.id).error) == (
+        UploadStatus.FAILED,
+        "import.stalled",
+    )
+    ended = dry_run_upload(session, session, upload.id, iset, now, TTL)
+    assert (ended.status, ended.error) == (UploadStatus.FAILED, "import.stalled")
+    assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
 
 
 def fail_by_rejection(session, upload: Upload) -> None:

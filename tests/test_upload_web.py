@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
+from tests.test_import_service import edited_dispendik
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -66,12 +67,14 @@ def signed_in(app, username: str, password: str):
     return client
 
 
-def send(client, iset: str, filename: str, mapping: str = ""):
+def send(client, iset: str, filename: str, mapping: str = "", content: bytes | None = None):
+    """Post a sample (or ``content`` under the sample's name) to the upload form."""
+    content = (SAMPLES / filename).read_bytes() if content is None else content
     data = {
         "indicator_set": iset,
         "period": "2026-10",
         "mapping": mapping,
-        "file": (io.BytesIO((SAMPLES / filename).read_bytes()), filename),
+        "file": (io.BytesIO(content), filename),
     }
     response = client.post("/unggah/", data=data, content_type="multipart/form-data")
     response.request.environ["wsgi.input"].close()  # the test client spools big bodies to disk
@@ -205,19 +208,9 @@ def kept_files(session) -> list[int]:
 
 
 def test_a_column_of_another_departments_indicator_is_shown_and_nothing_can_be_saved(app, session):
-    book = openpyxl.load_workbook(SAMPLES / DISPENDIK)
-    book.active["J3"] = "BALITA STUNTING"
-    book.active["J4"] = 2
-    buffer = io.BytesIO()
-    book.save(buffer)
     dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
-    data = {
-        "indicator_set": "dispendik_anak_sekolah",
-        "period": "2026-10",
-        "mapping": "",
-        "file": (io.BytesIO(buffer.getvalue()), DISPENDIK),
-    }
-    received = dispendik.post("/unggah/", data=data, content_type="multipart/form-data")
+    changed = edited_dispendik("J3", "BALITA STUNTING", J4=2)
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK, content=changed)
     confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
     html = dispendik.get(confirmed.headers["Location"]).get_data(as_text=True)
     upload = session.get(Upload, int(confirmed.headers["Location"].rsplit("/", 1)[1]))

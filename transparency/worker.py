@@ -93,7 +93,7 @@ def _record_death(upload_id: int, status: int) -> None:
     with app.app_context():
         session = get_session()
         upload = session.get(Upload, upload_id)
-        if upload is not None and upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+        if upload is not None and UploadStatus(upload.status).running:
             import_jobs.mark_failed(session, upload, death_code(status))
             session.commit()
 

@@ -31,6 +31,14 @@ class UploadStatus(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
 
+    @property
+    def running(self) -> bool:
+        """A job may still end it (queued or parsing); any other status is final for jobs."""
+        return self in RUNNING_STATUSES
+
+
+RUNNING_STATUSES = (UploadStatus.QUEUED, UploadStatus.PARSING)
+
 
 class Upload(SQLModel, table=True):
     """One file a department sent for one period: provenance of every figure it brings."""

@@ -17,6 +17,7 @@ from transparency.codes import clean_text
 from transparency.importing import Mapping, category_values, suggest_mapping
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import Upload, UploadStatus, User
+from transparency.models.figures import RUNNING_STATUSES
 from transparency.problems import Problem, UnreadableFile
 from transparency.services.imports import (
     file_of,
@@ -33,7 +34,8 @@ ReportBuilder = Callable[[list[list], int, list[Problem]], bytes]
 
 def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 0) -> None:
     """Record progress. With an engine, in its own short transaction, visible at once to
-    every app server (the child process); with a session, inside its transaction."""
+    every app server (the child process); with a session, inside its transaction. An
+    upload no longer running (failed as stalled or expired meanwhile) stays as it ended."""
     table = Upload.__table__
 
     def write(connection) -> None:
@@ -48,7 +50,10 @@ def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 
         }
         connection.execute(
             update(Upload)
-            .where(Upload.id == upload_id)
+            .where(
+                Upload.id == upload_id,
+                Upload.status.in_(RUNNING_STATUSES),
+            )
             .values(summary=summary, status=UploadStatus.PARSING)
         )
 
@@ -59,7 +64,6 @@ def heartbeat(target: Engine | Session, upload_id: int, phase: str, rows: int = 
         write(target.connection())
 
 
-RUNNING = (UploadStatus.QUEUED, UploadStatus.PARSING)  # a job may still end these
 HEADER_CELLS = 200  # columns of the header row kept for the mapping page
 HEADER_CELL_CHARS = 200
 
@@ -82,6 +86,8 @@ def suggest_upload(
     which ends it as ``failed`` with the reasons.
     """
     upload = session.get(Upload, upload_id)
+    if not UploadStatus(upload.status).running:
+        return upload  # ended before the job started (stalled, expired, cancelled)
     content = file_of(session, upload)
     if content is None:
         return mark_failed(session, upload, "import.file_gone")
@@ -105,7 +111,7 @@ def suggest_upload(
     before_writing()
     upload = session.get(Upload, upload_id)
     session.refresh(upload)
-    if upload.status not in RUNNING:
+    if not UploadStatus(upload.status).running:
         return upload  # ended meanwhile (expired, stalled): it stays as it was ended
     upload.status = UploadStatus.QUEUED
     upload.summary = {
@@ -138,6 +144,8 @@ def dry_run_upload(
     """
     engine = progress_to
     upload = session.get(Upload, upload_id)
+    if not UploadStatus(upload.status).running:
+        return upload  # ended before the job started (stalled, expired, cancelled)
     content = file_of(session, upload)
     if content is None:
         return mark_failed(session, upload, "import.file_gone")
@@ -156,7 +164,7 @@ def dry_run_upload(
     before_writing()
     upload = session.get(Upload, upload_id)
     session.refresh(upload)
-    if upload.status not in RUNNING:
+    if not UploadStatus(upload.status).running:
         return upload  # ended meanwhile (expired, stalled): no dry run revives it
     actor = session.get(User, upload.uploaded_by_id) if upload.uploaded_by_id else None
     staged = stage_import(session, report, actor, now, ttl, upload=upload)

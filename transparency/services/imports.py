@@ -645,7 +645,7 @@ def purge_expired(session: Session, now: datetime) -> int:
             upload.status = UploadStatus.CANCELLED
             session.add(upload)
             _discard(session, upload_id)
-        elif upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+        elif UploadStatus(upload.status).running:
             mark_failed(session, upload, "import.expired")
         else:
             _discard_file(session, upload_id)

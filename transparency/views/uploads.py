@@ -277,7 +277,7 @@ def report(upload_id: int):
     upload = _own(upload_id)
     if upload.status == UploadStatus.QUEUED and (upload.summary or {}).get("suggestion"):
         return redirect(url_for("uploads.mapping", upload_id=upload.id))
-    if upload.status in (UploadStatus.QUEUED, UploadStatus.PARSING):
+    if UploadStatus(upload.status).running:
         stall = timedelta(seconds=current_app.config["IMPORT_STALL_SECONDS"])
         if import_jobs.sweep_stalled(get_session(), datetime.now(UTC), stall):
             get_session().commit()
