@@ -34,25 +34,17 @@ def _http_error(error: HTTPException):
     """The error page. Headers the error carries (Retry-After, Allow) are kept."""
     if error.code == 500:
         return _unexpected(getattr(error, "original_exception", None) or error)
-    response = error.get_response()
     # A message of our own (``abort(400, _("…"))``) is shown; Werkzeug's defaults are not.
     detail = error.description if error.description != type(error).description else ""
-    if _is_api():
-        response.data = _api_body(error.code, detail or error.name)
-        response.content_type = "application/json"
-        return response
-    response.data = _page(error.code, error.name, detail=detail)
-    response.content_type = "text/html; charset=utf-8"
-    return response
+    return _answer(error.get_response(), error.name, detail=detail)
 
 
 def _unexpected(error: BaseException):
     """A generic 500 page with an incident id; the details go to the log only."""
     incident = incident_id()
     current_app.logger.error("incident %s: unhandled error", incident, exc_info=error)
-    if _is_api():
-        return _api_response(500, "Internal Server Error", incident)
-    return _page(500, "Internal Server Error", incident=incident), 500
+    response = current_app.response_class(status=500)
+    return _answer(response, "Internal Server Error", incident=incident)
 
 
 def _database_busy(error: OperationalError):
@@ -64,27 +56,21 @@ def _database_busy(error: OperationalError):
         session.rollback()
     incident = incident_id()
     current_app.logger.warning("incident %s: database unavailable", incident, exc_info=error)
-    retry = {"Retry-After": "5"}
-    if _is_api():
-        return _api_response(503, "Service Unavailable", incident), 503, retry
-    return _page(503, "Service Unavailable", incident=incident), 503, retry
+    response = current_app.response_class(status=503, headers={"Retry-After": "5"})
+    return _answer(response, "Service Unavailable", incident=incident)
 
 
-def _is_api() -> bool:
-    """A request to the JSON API, which is answered in JSON even when it fails."""
-    return request.path.startswith("/api/")
-
-
-def _api_body(code: int, message: str, incident: str | None = None) -> bytes:
-    """The API's error object, as the OpenAPI document's ``Error`` schema describes it."""
-    error = {"status": code, "message": message}
-    if incident:
-        error["incident"] = incident
-    return jsonify(error=error).get_data()
-
-
-def _api_response(code: int, message: str, incident: str):
-    """A JSON error response for the API, uncacheable like every error."""
-    response = current_app.response_class(_api_body(code, message, incident), status=code)
-    response.content_type = "application/json"
+def _answer(response, name: str, detail: str = "", incident: str | None = None):
+    """Fill an error response: under ``/api/`` the JSON object of the OpenAPI document's
+    ``Error`` schema (the incident number with 500 and 503), elsewhere the error page."""
+    code = response.status_code
+    if request.path.startswith("/api/"):
+        error = {"status": code, "message": detail or name}
+        if incident:
+            error["incident"] = incident
+        response.data = jsonify(error=error).get_data()
+        response.content_type = "application/json"
+    else:
+        response.data = _page(code, name, detail=detail, incident=incident)
+        response.content_type = "text/html; charset=utf-8"
     return response
