@@ -17,7 +17,7 @@ from transparency.services import demo
 from transparency.services.register import import_register
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "samples" / "register_rt_rw_2026.xlsx"
+SAMPLE = ROOT / "samples" / "register_rt_rw_2026.xlsx"
 PAGES = {
     "home (31 kecamatan)": "/",
     "kecamatan Rungkut": "/wilayah/35.78.03",
@@ -36,7 +36,7 @@ def _app(folder: Path):
 def bench_register_import(folder: Path) -> None:
     """The whole city's register (9,126 RT) from the sample workbook, twice."""
     app = _app(folder)
-    data = (SAMPLE if SAMPLE.exists() else ROOT / "seed/register_rt_rw_2026.csv").read_bytes()
+    data = SAMPLE.read_bytes()
     with app.app_context(), Session(get_engine()) as session:
         demo.load_city(session, ROOT / "seed")
         session.commit()

@@ -24,7 +24,7 @@ from transparency.services import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = ROOT / "samples"
 DEMO_KELURAHAN = ("35.78.03.1005", "35.78.05.1005", "35.78.12.1006")
 SAMPLE_KELURAHAN = (  # the six kelurahan of the sample department files
     "35.78.03.1005",

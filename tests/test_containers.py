@@ -60,7 +60,7 @@ from transparency.containers import (
 )
 from transparency.problems import UnreadableFile
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def refused(data: bytes, filename: str = "data.xlsx", limits: Limits = DEFAULT_LIMITS) -> tuple:

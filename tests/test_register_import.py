@@ -16,7 +16,7 @@ from transparency.models import Area, AreaLevel
 from transparency.problems import Problem
 from transparency.services.register import import_register
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 MAX_ROWS = 50_000
 SHEET = "Register"
 HEADER = ["KODE KELURAHAN", "KELURAHAN", "KECAMATAN", "RW", "RT", "JUMLAH KK", "JUMLAH JIWA"]
