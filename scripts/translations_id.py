@@ -479,4 +479,7 @@ ID = {
     "Completeness and disputes": "Kelengkapan dan sanggahan",
     "the ketua RT says": "menurut ketua RT",
     "uploaded %(date)s": "diunggah %(date)s",
+    # issue 11: nothing wrong is ever committed
+    "No row of the file was accepted, so it cannot be saved: nothing was changed. Correct the rows listed in the report and send the file again.": "Tidak satu baris pun dari berkas diterima, jadi berkas tidak dapat disimpan: tidak ada yang diubah. Perbaiki baris yang tercantum dalam laporan lalu kirim berkas lagi.",
+    "More rows were rejected (%(rejected)s) than accepted (%(accepted)s), so the file cannot be saved: nothing was changed. Correct the rows listed in the report and send the file again.": "Baris yang ditolak (%(rejected)s) lebih banyak daripada yang diterima (%(accepted)s), jadi berkas tidak dapat disimpan: tidak ada yang diubah. Perbaiki baris yang tercantum dalam laporan lalu kirim berkas lagi.",
 }

@@ -353,12 +353,12 @@ def test_a_column_of_another_departments_indicator_refuses_the_file_naming_it(ap
     assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
     assert render(app, refused, "en")[0] == (
         'sheet "Rekap per RT", row 3, column J: This column ("BALITA STUNTING") holds figures '
-        "for balita_stunting, an indicator of DINKES, which only DINKES uploads. Nothing was "
-        "imported: delete the column and send the file again."
+        "for Stunted children under five, an indicator of DINKES, which only DINKES uploads. "
+        "Nothing was imported: delete the column and send the file again."
     )
     assert render(app, refused, "id")[0] == (
         'lembar "Rekap per RT", baris 3, kolom J: Kolom ini ("BALITA STUNTING") berisi angka '
-        "balita_stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
+        "Balita stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
         "ada yang diimpor: hapus kolom ini lalu kirim berkas lagi."
     )
 
@@ -1047,3 +1047,59 @@ def test_a_corrected_upload_reopens_verification_only_for_the_rts_whose_figure_c
         )
     ).one()
     assert (event.actor_name, event.details) == ("dispendik", {"carried": 1, "reopened": 1})
+
+
+# --- nothing wrong is ever committed (issue 11, item 0) --------------------------------
+
+
+def unknown_rts(last_row: int) -> bytes:
+    """The Dispendik sample with RT 999 (not in the register) on rows 4..``last_row``."""
+    return edited_dispendik("D4", "999", **{f"D{row}": "999" for row in range(5, last_row + 1)})
+
+
+@pytest.mark.parametrize(
+    ("last_row", "counts", "code"),
+    [(486, (0, 483), "import.nothing_accepted"), (250, (236, 247), "import.mostly_rejected")],
+)
+def test_a_dry_run_mostly_rejected_is_kept_for_its_report_but_never_committed(
+    app, session, last_row, counts, code
+):
+    before = in_force(session, DISPENDIK_FILE)
+    figures = count_rows(session, Figure)
+    upload = staged(session, DISPENDIK_FILE, data=unknown_rts(last_row))
+    assert upload.status == UploadStatus.READY  # its report workbook stays for the operator
+    assert (upload.rows_accepted, upload.rows_rejected) == counts
+    assert upload.summary["blocked"] == code
+    with pytest.raises(ImportRefused) as raised:
+        commit_upload(session, upload.id, None, upload.sha256, datetime.now(UTC))
+    assert raised.value.code == code
+    assert count_rows(session, Figure) == figures
+    assert in_force(session, DISPENDIK_FILE) == before
+    with app.app_context(), flask_babel.force_locale("en"):
+        sentence = messages.refusal(raised.value)
+    if code == "import.mostly_rejected":
+        assert sentence.startswith("More rows were rejected (247) than accepted (236), so the")
+    else:
+        assert sentence.startswith("No row of the file was accepted, so it cannot be saved")
+
+
+def test_flask_import_of_a_file_with_no_accepted_row_exits_non_zero_and_keeps_nothing(
+    runner, session, tmp_path
+):
+    path = tmp_path / DISPENDIK_FILE
+    path.write_bytes(unknown_rts(486))
+    figures, before = count_rows(session, Figure), in_force(session, DISPENDIK_FILE)
+    args = import_args(DISPENDIK_FILE, "--lang", "en")
+    args[1] = str(path)
+    result = flask(runner, args)
+    assert result.exit_code == 1, result.output
+    assert "Rows read 483, accepted 0, rejected 483, with warnings 0." in result.output
+    assert result.output.strip().endswith(
+        "No row of the file was accepted, so it cannot be saved: nothing was changed. Correct "
+        "the rows listed in the report and send the file again."
+    )
+    assert "Committed" not in result.output
+    assert count_rows(session, Figure) == figures
+    assert in_force(session, DISPENDIK_FILE) == before
+    assert count_rows(session, StagedFigure) == 0
+    assert count_rows(session, UploadFile) == 0

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transparency.importing import AreaIndex, Change, Mapping, plan, run, suggest_mapping
+from transparency.importing import (
+    AreaIndex,
+    Change,
+    Mapping,
+    commit_blocker,
+    plan,
+    run,
+    suggest_mapping,
+)
 from transparency.indicator_sets import load_indicator_sets
 from transparency.problems import Problem
 from transparency.spreadsheets import Sheet
@@ -1615,3 +1623,41 @@ def test_a_kelurahan_code_in_the_kelurahan_column_is_read_as_a_code_and_placed_t
     )
     assert outcome.values[(21, "kk_gamis")] == 1
     assert outcome.problems == [problem("import.unknown_kelurahan", 3, "G", "35.78.99.9999")]
+
+
+# --- nothing wrong is ever committed (issue 11, item 0) --------------------------------
+
+
+def test_a_rejected_family_row_does_not_make_its_kelurahan_covered():
+    """Only an accepted row speaks for its kelurahan: rejected rows of Wonorejo give its
+    RTs no figure (they used to write 0 over all of them)."""
+    rows = families(
+        [
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS"),
+            family(2, "001", "001", "WONOREJO", "RUNGKUT", 2.0, "MAMPU"),
+            family(3, "002", "001", "WONOREJO", "RUNGKUT", 3.0, "MAMPU"),
+        ]
+    )
+    _mapping, outcome = read(rows, DINSOS)
+    assert outcome.values == {
+        **family_values(21, 1, 0, 4),
+        **family_values(22, 0, 0, 0),
+        **family_values(23, 0, 0, 0),
+    }
+    assert (outcome.rows_read, outcome.rows_rejected) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "rejected", "blocker"),
+    [
+        (0, 0, "import.nothing_accepted"),
+        (0, 7696, "import.nothing_accepted"),
+        (10, 11, "import.mostly_rejected"),
+        (10, 10, None),
+        (12754, 2, None),
+    ],
+)
+def test_a_dry_run_is_committable_only_with_accepted_rows_not_outnumbered(
+    accepted, rejected, blocker
+):
+    assert commit_blocker(accepted, rejected) == blocker

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
-from tests.test_import_service import edited_dispendik
+from tests.test_import_service import edited_dispendik, unknown_rts
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -218,5 +218,24 @@ def test_a_column_of_another_departments_indicator_is_shown_and_nothing_can_be_s
     assert re.findall(r'<tr class="(\w+)"><td>(\d+)</td><td>(\w*)</td>', html) == [
         ("error", "3", "J")
     ]
-    assert "berisi angka balita_stunting, indikator milik DINKES" in html
+    assert "berisi angka Balita stunting, indikator milik DINKES" in html
     assert 'name="sha256"' not in html  # no commit form
+
+
+def test_a_dry_run_with_no_accepted_row_shows_no_save_button_and_refuses_the_commit(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    before = in_force(session, ["anak_sd", "anak_smp"])
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK, content=unknown_rts(486))
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    report_url = confirmed.headers["Location"]
+    html = dispendik.get(report_url).get_data(as_text=True)
+    upload = session.get(Upload, int(report_url.rsplit("/", 1)[1]))
+    assert (upload.status, upload.rows_accepted, upload.rows_rejected) == ("ready", 0, 483)
+    assert 'name="sha256"' not in html and "/simpan" not in html
+    assert "Tidak satu baris pun dari berkas diterima" in html
+    posted = dispendik.post(report_url + "/simpan", data={"sha256": upload.sha256})
+    page = dispendik.get(posted.headers["Location"]).get_data(as_text=True)
+    assert '<p class="error" role="status">Tidak satu baris pun dari berkas diterima' in page
+    status = session.exec(select(Upload.status).where(Upload.id == upload.id)).one()
+    assert status == "ready"
+    assert in_force(session, ["anak_sd", "anak_smp"]) == before

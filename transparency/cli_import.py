@@ -61,7 +61,7 @@ def import_command(
                 session, department, save_mapping, iset.code, report.mapping, None
             )
         if dry_run or not report.can_commit or report.plan.is_noop:
-            if dry_run and upload.status == "ready":
+            if upload.status == "ready":  # a dry run, or rows mostly rejected: never kept
                 imports.cancel_upload(session, upload.id, None)
             session.commit()
             click.echo(_closing(report, dry_run))
@@ -83,6 +83,13 @@ def purge_uploads_command() -> None:
 
 
 def _closing(report: imports.ImportReport, dry_run: bool) -> str:
+    if report.blocked and not report.refused:
+        refused = imports.ImportRefused(
+            report.blocked,
+            accepted=report.outcome.rows_accepted,
+            rejected=report.outcome.rows_rejected,
+        )
+        return messages.refusal(refused)
     if not report.can_commit:
         return gettext("Nothing was imported.")
     if report.plan.is_noop:

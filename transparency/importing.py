@@ -116,6 +116,10 @@ def suggest_mapping(
         Problem("import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name})
         for name in missing
     ]
+    aliases = iset.column_aliases()
+    for problem in problems:  # an indicator's column: an example header of its own
+        if problem.params["field"] in iset.indicators and aliases.get(problem.params["field"]):
+            problem.params["example"] = aliases[problem.params["field"]][0]
     problems += _duplicate_columns(header, index + 1, sheet.name, iset)
     if problems:
         return None, problems
@@ -416,7 +420,6 @@ def run(
             outcome.problems.extend(row.problems)
             continue
         kelurahan = resolver.kelurahan(row)
-        covered.add(kelurahan)
         rt_id = resolver.rt(row, kelurahan)
         if iset.shape == "household":
             values = _household(row, iset, mapping, first_seen)
@@ -425,6 +428,7 @@ def run(
         if row.rejected:
             outcome.rows_rejected += 1
         else:
+            covered.add(kelurahan)  # only an accepted row speaks for its kelurahan
             outcome.rows_warned += bool(row.problems)
             for indicator, value in values.items():
                 sums[(rt_id, indicator)] += value
@@ -444,6 +448,16 @@ def run(
     outcome.problems.extend(_left_out(sheet, subtotals, notes))
     outcome.problems.extend(_hidden(sheet, mapping, labels))
     return outcome
+
+
+def commit_blocker(rows_accepted: int, rows_rejected: int) -> str | None:
+    """Why a dry run may not be committed whatever its plan: no row accepted, or more rows
+    rejected than accepted (the file is more likely misread than mostly right); else None."""
+    if rows_accepted == 0:
+        return "import.nothing_accepted"
+    if rows_rejected > rows_accepted:
+        return "import.mostly_rejected"
+    return None
 
 
 LABELS_KEPT = 10_000  # distinct first-cell texts whose row_label is remembered

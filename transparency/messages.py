@@ -5,9 +5,13 @@ Only views and CLI call this module; the pipeline itself knows codes, not words.
 
 from collections.abc import Callable
 
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask import g, has_app_context
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext
+from sqlmodel import select
 
 from transparency import error_report
+from transparency.db import get_session
+from transparency.models import Indicator
 from transparency.problems import Problem
 
 FIELDS = {
@@ -217,8 +221,11 @@ def describe(problem: Problem) -> str:
     """The problem's reason as one sentence in the current locale."""
     params = {"value": problem.value or "", **problem.params}
     if "field" in params:
-        params["example"] = EXAMPLES.get(params["field"], params["field"])
-        params["field"] = str(FIELDS.get(params["field"], params["field"]))
+        if "example" not in params:  # the file's own header aliases say it best
+            params["example"] = EXAMPLES.get(params["field"], params["field"])
+        params["field"] = field_label(params["field"])
+    if "indicator" in params:
+        params["indicator"] = indicator_name(params["indicator"])
     template = TEMPLATES.get(problem.code)
     return str(template) % params if template else problem.code
 
@@ -290,6 +297,15 @@ REFUSALS = {
         "current register."
     ),
     "import.not_restorable": lazy_gettext("Only a committed upload can be restored."),
+    "import.nothing_accepted": lazy_gettext(
+        "No row of the file was accepted, so it cannot be saved: nothing was changed. Correct "
+        "the rows listed in the report and send the file again."
+    ),
+    "import.mostly_rejected": lazy_gettext(
+        "More rows were rejected (%(rejected)s) than accepted (%(accepted)s), so the file "
+        "cannot be saved: nothing was changed. Correct the rows listed in the report and send "
+        "the file again."
+    ),
     "import.wrong_department": lazy_gettext("This indicator set belongs to another department."),
     "import.unknown_set": lazy_gettext("There is no indicator set %(code)s."),
 }
@@ -336,8 +352,22 @@ def refusal(error) -> str:
 
 
 def field_label(name: str) -> str:
-    """A mapped field's name for people (an indicator code stays as it is)."""
-    return str(FIELDS.get(name, name))
+    """A mapped field's name for people (an indicator's column: the indicator's name)."""
+    return str(FIELDS[name]) if name in FIELDS else indicator_name(name)
+
+
+def indicator_name(code: str) -> str:
+    """An indicator's name in the current locale (people never read its code); the code
+    itself only outside an app or for a code the catalogue does not know."""
+    if not has_app_context():
+        return code
+    names = g.get("indicator_names")
+    if names is None:
+        rows = get_session().exec(select(Indicator.code, Indicator.name_id, Indicator.name_en))
+        names = g.indicator_names = {code: (name_id, name_en) for code, name_id, name_en in rows}
+    if code not in names:
+        return code
+    return names[code][1] if str(get_locale()) == "en" else names[code][0]
 
 
 def report_builder(lang: str) -> Callable[[list[list], int, list[Problem]], bytes]:

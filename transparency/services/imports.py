@@ -71,10 +71,18 @@ class ImportReport:
         return any(problem.severity == "error" for problem in self.problems)
 
     @property
+    def blocked(self) -> str | None:
+        """Why rows that were checked may still not be committed (``importing.commit_blocker``:
+        no row accepted, or more rejected than accepted), or None."""
+        if self.outcome is None:
+            return None
+        return importing.commit_blocker(self.outcome.rows_accepted, self.outcome.rows_rejected)
+
+    @property
     def can_commit(self) -> bool:
-        """A file with a plan and no file-level error can be committed; rejected rows
-        are left out of it."""
-        return not self.refused and self.plan is not None
+        """A file with a plan, no file-level error and mostly accepted rows can be
+        committed; rejected rows are left out of it."""
+        return not self.refused and self.plan is not None and self.blocked is None
 
 
 def area_index(session: Session) -> importing.AreaIndex:
@@ -256,6 +264,7 @@ def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, i
         "based_on": active,  # indicator → upload in force at the dry run
         "register": report.register,  # the area register the rows were checked against
         "period": report.period,
+        "blocked": report.blocked,  # why it may not be committed, or None
     }
 
 
@@ -283,9 +292,13 @@ def stage_import(
         if period is None
         else {code: a.upload_id for code, a in _active(session, indicators, period).items()}
     )
+    # A dry run whose rows are mostly rejected stays ready (its report workbook is kept for
+    # the operator to fix the rows) but is never committed (``commit_upload`` refuses it).
     status = (
         UploadStatus.FAILED
-        if not report.can_commit
+        if report.refused or report.plan is None
+        else UploadStatus.READY
+        if report.blocked
         else UploadStatus.NOOP
         if report.plan.is_noop
         else UploadStatus.READY
@@ -517,6 +530,9 @@ def _check_ready(upload: Upload, actor: User | None, sha256: str, now: datetime)
     """The dry run may be committed only as it was shown, by whoever ran it, in time."""
     if upload.status != UploadStatus.READY:
         raise ImportRefused("import.already_done")
+    blocked = importing.commit_blocker(upload.rows_accepted, upload.rows_rejected)
+    if blocked:
+        raise ImportRefused(blocked, accepted=upload.rows_accepted, rejected=upload.rows_rejected)
     if actor is not None and upload.uploaded_by_id not in (None, actor.id):
         raise ImportRefused("import.not_yours")
     if sha256 != upload.sha256:

@@ -286,9 +286,14 @@ def report(upload_id: int):
     # The job stores at most imports.MAX_STORED_PROBLEMS, the page lists PROBLEMS_SHOWN:
     # the rest are counted, never silently left out.
     found = max((upload.summary or {}).get("problem_count", 0), len(upload.problems))
+    blocked = (upload.summary or {}).get("blocked")
+    if blocked:
+        counts = {"accepted": upload.rows_accepted, "rejected": upload.rows_rejected}
+        blocked = messages.refusal(imports.ImportRefused(blocked, **counts))
     return render_template(
         "uploads/report.html",
         upload=upload,
+        blocked=blocked,
         problems=problems,
         problems_more=found - len(problems),
         render=messages.render,
