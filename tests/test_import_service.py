@@ -52,6 +52,7 @@ from transparency.services.imports import (
     commit_upload,
     file_of,
     preview_import,
+    problem_from_json,
     purge_expired,
     report_of,
     restore_upload,
@@ -1103,3 +1104,77 @@ def test_flask_import_of_a_file_with_no_accepted_row_exits_non_zero_and_keeps_no
     assert in_force(session, DISPENDIK_FILE) == before
     assert count_rows(session, StagedFigure) == 0
     assert count_rows(session, UploadFile) == 0
+
+
+# --- No. KK typed as numbers (issue 11, item 2) ----------------------------------------
+
+
+def dinsos_with_numbers() -> bytes:
+    """The Dinsos sample with its No. KK column (B) typed as numbers, as most exports
+    from other systems hold it."""
+    book = openpyxl.load_workbook(SAMPLES / DINSOS_FILE)
+    sheet = book[DINSOS_SHEET]
+    for (cell,) in sheet.iter_rows(min_row=6, min_col=2, max_col=2):
+        if isinstance(cell.value, str) and cell.value.isdigit():
+            cell.value = int(cell.value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_dinsos_sample_with_no_kk_typed_as_numbers_counts_every_family(app, session):
+    report = preview(session, DINSOS_FILE, dinsos_with_numbers())
+    outcome = report.outcome
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (12756, 2, 1)
+    assert by_rt(outcome.values, report.rt_codes) == expected(DINSOS_FILE)
+    assert report.can_commit
+    assert [(p.code, p.row, p.column) for p in report.all_problems] == [
+        ("import.household_id_numbers", None, "B"),
+        ("import.unknown_rt", 17, "F"),
+        ("import.unknown_category", 27, "K"),
+        ("import.duplicate_household", 4264, "B"),
+    ]
+    column = report.all_problems[0]
+    assert column.params["count"] == 12756
+    assert render(app, column, "en")[0] == (
+        'sheet "DATA GAMIS PRAMIS", column B: The No. KK is typed as a number in 12756 cells '
+        f"(rows {column.params['rows']}). The rows were counted, but Excel keeps only 15 "
+        "digits of a number, so the last digit of a 16-digit No. KK may have become 0 and two "
+        "families may look alike: such families are counted once and listed as duplicates. "
+        "Next time, export the No. KK column as text from the source system."
+    )
+
+
+# --- one problem, many rows: one entry (issue 11, item 3) ------------------------------
+
+
+def words_for_counts() -> bytes:
+    """The Dispendik sample with "tiga" for every SD count (E4..E486) but -1 on row 20."""
+    cells = {f"E{row}": "tiga" for row in range(5, 487)}
+    return edited_dispendik("E4", "tiga", **{**cells, "E20": -1})
+
+
+def test_the_same_problem_on_many_rows_is_stored_and_printed_once(app, runner, session, tmp_path):
+    upload = staged(session, DISPENDIK_FILE, data=words_for_counts())
+    assert (upload.rows_rejected, upload.summary["problem_count"]) == (483, 483)
+    assert [(p["row"], p["value"], p.get("count", 1)) for p in upload.problems] == [
+        (20, "-1", 1),
+        (4, "tiga", 482),
+    ]
+    assert upload.problems[1]["ranges"] == [[4, 19], [21, 486]]
+    with app.app_context(), flask_babel.force_locale("en"):
+        sentence = messages.render(problem_from_json(upload.problems[1]))
+    assert sentence == (
+        'sheet "Rekap per RT", rows 4\u201319, 21\u2013486 (482 rows), column E: "tiga" is not '
+        "a whole number of zero or more."
+    )
+    path = tmp_path / DISPENDIK_FILE
+    path.write_bytes(words_for_counts())
+    args = import_args(DISPENDIK_FILE, "--lang", "en", "--dry-run")
+    args[1] = str(path)
+    printed = flask(runner, args).output
+    assert "483 problem(s):\n" in printed
+    assert re.findall(r"^  \[rejected\] (.*)$", printed, re.M) == [
+        'sheet "Rekap per RT", row 20, column E: "-1" is not a whole number of zero or more.',
+        sentence,
+    ]

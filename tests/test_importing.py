@@ -705,18 +705,40 @@ def test_an_unknown_category_is_rejected_and_known_spellings_are_mapped():
     }
 
 
-@pytest.mark.parametrize("typed", [3578071200000007, 3578071200000007.0])
-def test_a_no_kk_typed_as_a_16_digit_number_is_rejected(typed):
+@pytest.mark.parametrize("typed", [int, float])
+def test_a_no_kk_typed_as_a_number_counts_with_one_warning_for_the_column(typed):
+    """Most exports hold No. KK as numbers: every row counts, one warning names the column
+    (how many cells, which rows), and duplicates are found on the value as given: two
+    families whose 16th digit Excel turned into 0 look alike and are counted once."""
     rows = families(
         [
-            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS", kk=typed),
-            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "GAMIS"),
+            family(1, "001", "001", "GENTENG", "GENTENG", 4.0, "GAMIS", kk=typed(3578071200000010)),
+            family(2, "001", "001", "GENTENG", "GENTENG", 2.0, "GAMIS", kk=typed(3578071200000020)),
+            family(3, "001", "001", "GENTENG", "GENTENG", 3.0, "PRAMIS"),
+            family(4, "001", "002", "GENTENG", "GENTENG", 5.0, "GAMIS", kk=typed(3578071200000020)),
+            family(
+                5, "001", "002", "GENTENG", "GENTENG", 1.0, "PRAMIS", kk=typed(3578071200000030)
+            ),
         ]
     )
     _mapping, outcome = read(rows, DINSOS)
-    assert outcome.problems == [problem("import.long_number", 2, "B", "")]
-    assert outcome.values[(21, "kk_gamis")] == 1
-    assert (outcome.rows_read, outcome.rows_rejected) == (2, 1)
+    assert outcome.problems == [
+        problem("import.duplicate_household", 5, "B", "", severity="warning", first_row=3),
+        Problem(
+            "import.household_id_numbers",
+            column="B",
+            value="",
+            sheet="Data",
+            severity="warning",
+            params={"count": 4, "rows": "2–3, 5–6"},
+        ),
+    ]
+    assert outcome.values == {
+        **family_values(21, 2, 1, 6),
+        **family_values(22, 0, 1, 0),
+        **family_values(23, 0, 0, 0),
+    }
+    assert (outcome.rows_read, outcome.rows_rejected, outcome.rows_warned) == (5, 0, 1)
 
 
 def test_a_no_kk_in_scientific_notation_text_is_rejected_not_merged():
@@ -1050,7 +1072,7 @@ def test_no_kk_never_appears_in_any_problem():
         "import.bad_count",
         "import.bad_number",
         "import.duplicate_household",
-        "import.long_number",
+        "import.household_id_numbers",
         "import.missing_value",
         "import.total_mismatch",
         "import.unknown_category",

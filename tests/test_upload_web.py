@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
-from tests.test_import_service import edited_dispendik, unknown_rts
+from tests.test_import_service import edited_dispendik, unknown_rts, words_for_counts
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -239,3 +239,15 @@ def test_a_dry_run_with_no_accepted_row_shows_no_save_button_and_refuses_the_com
     status = session.exec(select(Upload.status).where(Upload.id == upload.id)).one()
     assert status == "ready"
     assert in_force(session, ["anak_sd", "anak_smp"]) == before
+
+
+def test_the_report_page_lists_the_same_problem_on_many_rows_once(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK, content=words_for_counts())
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    html = dispendik.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r'<tr class="(\w+)"><td>([^<]+)</td><td>(\w*)</td>', html) == [
+        ("error", "20", "E"),
+        ("error", "baris 4\u201319, 21\u2013486 (482 baris)", "E"),
+    ]
+    assert "Masalah (483)" in html

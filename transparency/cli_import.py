@@ -159,9 +159,9 @@ def format_report(report: imports.ImportReport) -> str:
                 f"  {report.rt_codes.get(change.rt_id)} {change.indicator}: "
                 f"{change.old} → {change.new}"
             )
-    problems = report.all_problems
+    problems = report.listed_problems  # the same problem on many rows: one line
     if problems:
-        lines.append(gettext("%(count)s problem(s):", count=len(problems)))
+        lines.append(gettext("%(count)s problem(s):", count=len(report.all_problems)))
         for problem in problems[:PROBLEMS_LISTED]:
             mark = gettext("rejected") if problem.severity == "error" else gettext("warning")
             lines.append(f"  [{mark}] {messages.render(problem)}")

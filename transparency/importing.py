@@ -392,6 +392,7 @@ def run(
     labels: dict[str, str | None] = {}  # a first cell's text → its row_label, judged once
     left_out: dict[str, list[tuple[int, list]]] = {"total": [], "subtotal": [], "note": []}
     covered: set[str | None] = set()
+    typed: list[int] = []  # rows whose No. KK is a number (one warning for the column)
     fast = _FastPath(mapping, iset, resolver, sheet.name)
     specials: dict = {}  # special_cells(), once asked
     for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
@@ -422,7 +423,7 @@ def run(
         kelurahan = resolver.kelurahan(row)
         rt_id = resolver.rt(row, kelurahan)
         if iset.shape == "household":
-            values = _household(row, iset, mapping, first_seen)
+            values = _household(row, iset, mapping, first_seen, typed)
         else:
             values = _per_rt(row, iset, rt_id, first_seen)
         if row.rejected:
@@ -446,6 +447,7 @@ def run(
     subtotals = sorted(number for number, _cells in left_out["subtotal"] + grand[:-1])
     notes = [number for number, _cells in left_out["note"]]
     outcome.problems.extend(_left_out(sheet, subtotals, notes))
+    outcome.problems.extend(_typed_numbers(sheet, mapping, typed))
     outcome.problems.extend(_hidden(sheet, mapping, labels))
     return outcome
 
@@ -493,6 +495,25 @@ def _left_out(sheet: Sheet, subtotals: list[int], notes: list[int]) -> list[Prob
                 )
             )
     return problems
+
+
+def _typed_numbers(sheet: Sheet, mapping: Mapping, typed: list[int]) -> list[Problem]:
+    """One warning for a No. KK column typed as numbers: the rows counted, but Excel
+    keeps 15 digits of a number, so two families may have come to look alike (and are
+    then counted once, each such row warned as a duplicate)."""
+    if not typed:
+        return []
+    column = mapping.columns["household_id"]
+    return [
+        Problem(
+            "import.household_id_numbers",
+            column=column_letter(column),
+            sheet=sheet.name,
+            value="",
+            severity="warning",
+            params={"count": len(typed), "rows": number_ranges(typed)},
+        )
+    ]
 
 
 def hidden_sheets(sheets: list[Sheet]) -> list[Problem]:
@@ -738,12 +759,23 @@ class _FastPath:
 
 
 def _household(
-    row: _Row, iset: IndicatorSet, mapping: Mapping, first_seen: dict[str, int]
+    row: _Row,
+    iset: IndicatorSet,
+    mapping: Mapping,
+    first_seen: dict[str, int],
+    typed: list[int] | None = None,
 ) -> dict[str, int]:
-    """One family: its category and members, counted once per No. KK."""
+    """One family: its category and members, counted once per No. KK.
+
+    A No. KK typed as a number (as most exports hold it) counts like text, by its value
+    as given; its row number goes to ``typed`` for one warning on the column. Only text
+    in scientific notation (``3.57807E+15``, a CSV saved from such a column) has lost its
+    digits and is rejected."""
     raw_id = row.get("household_id")
     household = clean_text(raw_id)
-    if (isinstance(raw_id, float | int) and len(household) > 15) or _SCIENTIFIC.match(household):
+    if isinstance(raw_id, float | int) and not isinstance(raw_id, bool) and typed is not None:
+        typed.append(row.number)
+    if _SCIENTIFIC.match(household):
         row.fail("import.long_number", "household_id")
     elif not household:
         row.fail("import.missing_value", "household_id", field="household_id")

@@ -6,7 +6,7 @@ Only views and CLI call this module; the pipeline itself knows codes, not words.
 from collections.abc import Callable
 
 from flask import g, has_app_context
-from flask_babel import force_locale, get_locale, gettext, lazy_gettext
+from flask_babel import force_locale, format_decimal, get_locale, gettext, lazy_gettext
 from sqlmodel import select
 
 from transparency import error_report
@@ -186,8 +186,16 @@ TEMPLATES = {
     "import.bad_count": lazy_gettext('"%(value)s" is not a whole number of zero or more.'),
     "import.blank_as_zero": lazy_gettext('Empty or "-" was read as 0.'),
     "import.long_number": lazy_gettext(
-        "The No. KK was typed as a number, and Excel rounds numbers above 15 digits. Format "
-        "the column as text."
+        "The No. KK is written in scientific notation, so most of its digits are lost and "
+        "families cannot be told apart. Export the list again from its source with the No. KK "
+        "column as text."
+    ),
+    "import.household_id_numbers": lazy_gettext(
+        "The No. KK is typed as a number in %(count)s cells (rows %(rows)s). The rows were "
+        "counted, but Excel keeps only 15 digits of a number, so the last digit of a 16-digit "
+        "No. KK may have become 0 and two families may look alike: such families are counted "
+        "once and listed as duplicates. Next time, export the No. KK column as text from the "
+        "source system."
     ),
     "import.missing_value": lazy_gettext("The %(field)s is empty."),
     "import.duplicate_household": lazy_gettext(
@@ -235,11 +243,26 @@ def locate(problem: Problem) -> str:
     parts = []
     if problem.sheet:
         parts.append(gettext('sheet "%(name)s"', name=problem.sheet))
-    if problem.row:
+    if problem.count > 1:
+        parts.append(group_rows(problem))
+    elif problem.row:
         parts.append(gettext("row %(row)s", row=problem.row))
     if problem.column:
         parts.append(gettext("column %(column)s", column=problem.column))
     return ", ".join(parts)
+
+
+def group_rows(problem: Problem) -> str:
+    """The rows of a group of problems (``problems.grouped``): "rows 8–7,703 (7,696 rows)"."""
+    rows = ", ".join(
+        format_decimal(first)
+        if first == last
+        else f"{format_decimal(first)}\u2013{format_decimal(last)}"
+        for first, last in problem.ranges
+    )
+    if sum(last - first + 1 for first, last in problem.ranges) < problem.count:
+        rows += ", \u2026"
+    return gettext("rows %(rows)s (%(count)s rows)", rows=rows, count=format_decimal(problem.count))
 
 
 def render(problem: Problem) -> str:

@@ -35,7 +35,7 @@ from transparency.models import (
     UploadStatus,
     User,
 )
-from transparency.problems import Problem, UnreadableFile
+from transparency.problems import Problem, UnreadableFile, grouped
 from transparency.queries import figure_in_force
 from transparency.services import Refused, audit, coverage, verification
 from transparency.services.catalog import month_period
@@ -64,6 +64,12 @@ class ImportReport:
         """File-level problems, then every row's, in reading order."""
         rows = self.outcome.problems if self.outcome else []
         return self.problems + sorted(rows, key=Problem.sort_key)
+
+    @property
+    def listed_problems(self) -> list[Problem]:
+        """The problems as the report lists them: one entry for the same problem in the
+        same column on many rows (``problems.grouped``); the workbook marks every cell."""
+        return grouped(self.all_problems)
 
     @property
     def refused(self) -> bool:
@@ -219,6 +225,11 @@ def _problem_json(problem: Problem) -> dict:
         "sheet": problem.sheet,
         "params": problem.params,
         "severity": problem.severity,
+        **(
+            {"count": problem.count, "ranges": [list(r) for r in problem.ranges]}
+            if problem.count > 1
+            else {}
+        ),
     }
 
 
@@ -232,6 +243,8 @@ def problem_from_json(data: dict) -> Problem:
         sheet=data.get("sheet"),
         params=data.get("params") or {},
         severity=data.get("severity", "error"),
+        count=data.get("count", 1),
+        ranges=tuple(tuple(r) for r in data.get("ranges", ())),
     )
 
 
@@ -321,7 +334,7 @@ def stage_import(
         indicator_set=iset.code,
         mapping_applied=report.mapping.to_json() if report.mapping else {},
         summary=summary,
-        problems=[_problem_json(p) for p in report.all_problems[:MAX_STORED_PROBLEMS]],
+        problems=[_problem_json(p) for p in report.listed_problems[:MAX_STORED_PROBLEMS]],
         expires_at=now + ttl,
     )
     for name, value in fields.items():

@@ -297,6 +297,7 @@ def report(upload_id: int):
         problems=problems,
         problems_more=found - len(problems),
         render=messages.render,
+        group_rows=messages.group_rows,
         label=messages.field_label,
         letter=column_letter,
         form=FlaskForm(),
