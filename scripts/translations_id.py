@@ -487,4 +487,13 @@ ID = {
     "The No. KK is typed as a number in %(count)s cells (rows %(rows)s). The rows were counted, but Excel keeps only 15 digits of a number, so the last digit of a 16-digit No. KK may have become 0 and two families may look alike: such families are counted once and listed as duplicates. Next time, export the No. KK column as text from the source system.": "No. KK diketik sebagai angka di %(count)s sel (baris %(rows)s). Baris-baris itu tetap dihitung, tetapi Excel hanya menyimpan 15 digit sebuah angka, sehingga digit terakhir No. KK 16 digit bisa menjadi 0 dan dua keluarga bisa tampak sama: keluarga seperti itu dihitung sekali dan dicantumkan sebagai duplikat. Lain kali, ekspor kolom No. KK sebagai teks dari sistem sumbernya.",
     # issue 11: one problem, many rows
     "rows %(rows)s (%(count)s rows)": "baris %(rows)s (%(count)s baris)",
+    # issue 11: coverage and removals
+    "This upload would remove %(count)s figures in force that the file does not give again (listed per kelurahan in the report). Nothing was changed: confirm the removal explicitly to save it.": "Unggahan ini akan menghapus %(count)s angka yang berlaku yang tidak diberikan lagi oleh berkas (tercantum per kelurahan dalam laporan). Tidak ada yang diubah: tegaskan penghapusannya untuk menyimpan.",
+    "Coverage of the file": "Cakupan berkas",
+    "The file has accepted rows for these kelurahan:": "Berkas memiliki baris yang diterima untuk kelurahan berikut:",
+    "Kecamatan %(name)s": "Kecamatan %(name)s",
+    "Figures that would be removed": "Angka yang akan dihapus",
+    "These RTs have figures in force that the file does not give again. Saving removes them:": "RT berikut memiliki angka yang berlaku yang tidak diberikan lagi oleh berkas. Menyimpan akan menghapusnya:",
+    "Kelurahan %(kelurahan)s (kecamatan %(kecamatan)s): %(rts)s RTs, %(figures)s figures": "Kelurahan %(kelurahan)s (kecamatan %(kecamatan)s): %(rts)s RT, %(figures)s angka",
+    "Yes, remove the %(count)s figures listed above": "Ya, hapus %(count)s angka yang tercantum di atas",
 }

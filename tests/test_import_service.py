@@ -1178,3 +1178,65 @@ def test_the_same_problem_on_many_rows_is_stored_and_printed_once(app, runner, s
         'sheet "Rekap per RT", row 20, column E: "-1" is not a whole number of zero or more.',
         sentence,
     ]
+
+
+# --- an upload that would remove figures asks first (issue 11, item 1, in part) --------
+
+KENJERAN = "35.78.29.1003"
+
+
+def without_kenjeran() -> bytes:
+    """The Dispendik sample without its rows for kelurahan Kenjeran (emptied)."""
+    book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
+    for row in book.active.iter_rows(min_row=4):
+        if row[0].value == KENJERAN.replace(".", ""):
+            for cell in row:
+                cell.value = None
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def kenjeran_rts() -> int:
+    return sum(1 for rt in expected(DISPENDIK_FILE) if rt.startswith(KENJERAN + "."))
+
+
+def test_a_dry_run_lists_its_coverage_and_the_removals_per_kelurahan_and_asks_first(session):
+    before = in_force(session, DISPENDIK_FILE)
+    rts = kenjeran_rts()
+    upload = staged(session, DISPENDIK_FILE, data=without_kenjeran())
+    assert upload.summary["covers"] == sorted(set(SAMPLE_KELURAHAN) - {KENJERAN})
+    assert upload.summary["removed_by_kelurahan"] == {KENJERAN: {"rts": rts, "figures": rts * 5}}
+    assert upload.summary["removed"] == rts * 5
+    with pytest.raises(ImportRefused) as raised:
+        commit_upload(session, upload.id, None, upload.sha256, datetime.now(UTC))
+    assert (raised.value.code, raised.value.params) == (
+        "import.removals_unconfirmed",
+        {"count": rts * 5},
+    )
+    assert in_force(session, DISPENDIK_FILE) == before
+    commit_upload(session, upload.id, None, upload.sha256, datetime.now(UTC), confirm_removals=True)
+    now = in_force(session, DISPENDIK_FILE)
+    assert not [rt for rt in now if rt.startswith(KENJERAN + ".")]
+    assert len(now) == len(before) - rts
+
+
+def test_flask_import_that_would_remove_figures_needs_confirm_removals(runner, session, tmp_path):
+    path = tmp_path / DISPENDIK_FILE
+    path.write_bytes(without_kenjeran())
+    before, rts = in_force(session, DISPENDIK_FILE), kenjeran_rts()
+    args = import_args(DISPENDIK_FILE, "--lang", "en")
+    args[1] = str(path)
+    refused = flask(runner, args)
+    assert refused.exit_code == 1
+    assert (
+        "[warning] These RTs have figures in force that the file does not give again. Saving "
+        f"removes them:\n  Kelurahan Kenjeran (kecamatan Bulak): {rts} RTs, {rts * 5} figures\n"
+    ) in refused.output
+    assert f"Error: This upload would remove {rts * 5} figures in force" in refused.output
+    assert in_force(session, DISPENDIK_FILE) == before
+    assert count_rows(session, StagedFigure) == 0
+    confirmed = flask(runner, [*args, "--confirm-removals"])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "Committed as upload" in confirmed.output
+    assert len(in_force(session, DISPENDIK_FILE)) == len(before) - rts

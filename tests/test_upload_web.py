@@ -13,7 +13,13 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
-from tests.test_import_service import edited_dispendik, unknown_rts, words_for_counts
+from tests.test_import_service import (
+    edited_dispendik,
+    kenjeran_rts,
+    unknown_rts,
+    without_kenjeran,
+    words_for_counts,
+)
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -251,3 +257,28 @@ def test_the_report_page_lists_the_same_problem_on_many_rows_once(app, session):
         ("error", "baris 4\u201319, 21\u2013486 (482 baris)", "E"),
     ]
     assert "Masalah (483)" in html
+
+
+def test_a_commit_that_would_remove_figures_needs_the_confirmation_box(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    before, rts = in_force(session, ["anak_sd"]), kenjeran_rts()
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK, content=without_kenjeran())
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    report_url = confirmed.headers["Location"]
+    html = dispendik.get(report_url).get_data(as_text=True)
+    coverage = re.search(r'<ul id="coverage">(.*?)</ul>', html, re.S).group(1)
+    assert "Kenjeran" not in coverage and "Kecamatan Rungkut: Wonorejo" in coverage
+    removals = re.search(r'<div class="notice" id="removals">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", removals) == [
+        f"Kelurahan Kenjeran (kecamatan Bulak): {rts} RT, {rts * 5} angka"
+    ]
+    assert 'name="confirm_removals" value="1" required' in html
+    sha = re.search(r'name="sha256" value="(\w+)"', html).group(1)
+    refused = dispendik.post(report_url + "/simpan", data={"sha256": sha})
+    page = dispendik.get(refused.headers["Location"]).get_data(as_text=True)
+    assert f"Unggahan ini akan menghapus {rts * 5} angka yang berlaku" in page
+    assert in_force(session, ["anak_sd"]) == before
+    dispendik.post(report_url + "/simpan", data={"sha256": sha, "confirm_removals": "1"})
+    after = in_force(session, ["anak_sd"])
+    assert len(after) == len(before) - rts
+    assert not [rt for rt, _ in after if rt.startswith("35.78.29.1003.")]

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale, gettext
 
-from transparency import messages
+from transparency import importing, messages
 from transparency.db import get_session
 from transparency.indicator_sets import load_indicator_sets
 from transparency.services import imports, mappings
@@ -29,9 +29,22 @@ from transparency.spreadsheets import column_letter
 @click.option("--mapping", "mapping_name", help="Use the department's saved mapping.")
 @click.option("--save-mapping", help="Save the mapping applied under this name.")
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option(
+    "--confirm-removals",
+    is_flag=True,
+    help="Save even though figures in force that the file does not give would be removed.",
+)
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
 def import_command(
-    file, department, indicator_set, period, mapping_name, save_mapping, dry_run, lang
+    file,
+    department,
+    indicator_set,
+    period,
+    mapping_name,
+    save_mapping,
+    dry_run,
+    confirm_removals,
+    lang,
 ) -> None:
     """Import a department workbook for an indicator set and a period."""
     session = get_session()
@@ -52,6 +65,9 @@ def import_command(
         data = file.read_bytes()
         report = imports.preview_import(session, data, file.name, iset, period, mapping)
         click.echo(format_report(report))
+        coverage_lines = format_coverage(session, report)
+        if coverage_lines:
+            click.echo(coverage_lines)
         now = datetime.now(UTC)
         upload = imports.stage_import(
             session, report, None, now, timedelta(hours=current_app.config["IMPORT_TTL_HOURS"])
@@ -66,7 +82,13 @@ def import_command(
             session.commit()
             click.echo(_closing(report, dry_run))
             raise SystemExit(0 if report.can_commit else 1)
-        imports.commit_upload(session, upload.id, None, report.sha256, now)
+        try:
+            imports.commit_upload(
+                session, upload.id, None, report.sha256, now, confirm_removals=confirm_removals
+            )
+        except imports.ImportRefused as refused:
+            session.rollback()
+            raise click.ClickException(messages.refusal(refused)) from None
         session.commit()
         click.echo(gettext("Committed as upload %(id)s.", id=upload.id))
 
@@ -80,6 +102,45 @@ def purge_uploads_command() -> None:
     purged = imports.purge_expired(session, datetime.now(UTC))
     session.commit()
     click.echo(f"{purged} expired upload file(s) deleted.")
+
+
+def format_coverage(session, report: imports.ImportReport) -> str:
+    """The kelurahan the file covers, by kecamatan, and the figures in force it would
+    remove, per kelurahan (a warning: the commit needs ``--confirm-removals``)."""
+    lines = []
+    covered = report.outcome.covered if report.outcome else []
+    if covered:
+        lines.append(gettext("The file has accepted rows for these kelurahan:"))
+        for kecamatan, kelurahan in imports.by_kecamatan(session, covered):
+            lines.append(
+                "  " + gettext("Kecamatan %(name)s", name=kecamatan) + ": " + ", ".join(kelurahan)
+            )
+    if report.plan is not None and report.plan.removed:
+        removed = importing.removed_by_kelurahan(report.plan.removed, report.rt_codes)
+        names = imports.kelurahan_names(session, removed)
+        lines.append(
+            "["
+            + gettext("warning")
+            + "] "
+            + gettext(
+                "These RTs have figures in force that the file does not give again. Saving "
+                "removes them:"
+            )
+        )
+        for code, counts in removed.items():
+            name, _kec_code, kecamatan = names.get(code, (code, "", ""))
+            lines.append(
+                "  "
+                + gettext(
+                    "Kelurahan %(kelurahan)s (kecamatan %(kecamatan)s): %(rts)s RTs, "
+                    "%(figures)s figures",
+                    kelurahan=name,
+                    kecamatan=kecamatan,
+                    rts=counts["rts"],
+                    figures=counts["figures"],
+                )
+            )
+    return "\n".join(lines)
 
 
 def _closing(report: imports.ImportReport, dry_run: bool) -> str:

@@ -233,6 +233,7 @@ class Outcome:
     rows_rejected: int = 0
     rows_warned: int = 0
     problems: list[Problem] = field(default_factory=list)
+    covered: list[str] = field(default_factory=list)  # kelurahan codes with accepted rows
 
     @property
     def rows_accepted(self) -> int:
@@ -440,6 +441,7 @@ def run(
                 for indicator in iset.indicators:
                     sums[(rt_id, indicator)] += 0
     outcome.values = dict(sums)
+    outcome.covered = sorted(covered - {None})
     # The last grand total states the sheet's figures; bare JUMLAH rows before it can
     # only be totals of the parts above them, like JUMLAH RW 001.
     grand = left_out["total"]
@@ -898,6 +900,18 @@ class Plan:
     def is_noop(self) -> bool:
         """True when committing would change nothing."""
         return not (self.new or self.changed or self.removed)
+
+
+def removed_by_kelurahan(removed: list[tuple[int, str]], rt_codes: dict[int, str]) -> dict:
+    """The figures in force a commit would remove, per kelurahan code: how many RTs and
+    figures (the dry run lists them as a warning; the commit asks for a confirmation)."""
+    rts: dict[str, set[int]] = defaultdict(set)
+    figures: dict[str, int] = defaultdict(int)
+    for rt_id, _indicator in removed:
+        kelurahan = rt_codes.get(rt_id, "").rsplit(".", 2)[0]
+        rts[kelurahan].add(rt_id)
+        figures[kelurahan] += 1
+    return {code: {"rts": len(rts[code]), "figures": figures[code]} for code in sorted(rts)}
 
 
 def plan(values: dict[tuple[int, str], int], current: dict[tuple[int, str], int]) -> Plan:

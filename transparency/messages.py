@@ -320,6 +320,11 @@ REFUSALS = {
         "current register."
     ),
     "import.not_restorable": lazy_gettext("Only a committed upload can be restored."),
+    "import.removals_unconfirmed": lazy_gettext(
+        "This upload would remove %(count)s figures in force that the file does not give "
+        "again (listed per kelurahan in the report). Nothing was changed: confirm the "
+        "removal explicitly to save it."
+    ),
     "import.nothing_accepted": lazy_gettext(
         "No row of the file was accepted, so it cannot be saved: nothing was changed. Correct "
         "the rows listed in the report and send the file again."

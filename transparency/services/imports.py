@@ -91,6 +91,27 @@ class ImportReport:
         return not self.refused and self.plan is not None and self.blocked is None
 
 
+def kelurahan_names(session: Session, codes) -> dict[str, tuple[str, str, str]]:
+    """Kelurahan code → (kelurahan name, kecamatan code, kecamatan name), for reports."""
+    kecamatan = aliased(Area)
+    rows = session.exec(
+        select(Area.code, Area.name, kecamatan.code, kecamatan.name)
+        .join(kecamatan, kecamatan.id == Area.parent_id)
+        .where(Area.level == AreaLevel.KELURAHAN, Area.code.in_(sorted(codes)))
+    )
+    return {code: (name, kec_code, kec_name) for code, name, kec_code, kec_name in rows}
+
+
+def by_kecamatan(session: Session, codes) -> list[tuple[str, list[str]]]:
+    """Kelurahan codes grouped by kecamatan, as names: [(kecamatan, [kelurahan, ...])]."""
+    names = kelurahan_names(session, codes)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for code in sorted(codes, key=lambda c: (names.get(c, ("", c, c))[1], c)):
+        name, kec_code, kec_name = names.get(code, (code, "", ""))
+        groups.setdefault((kec_code, kec_name), []).append(name)
+    return [(kec_name, kelurahan) for (_code, kec_name), kelurahan in groups.items()]
+
+
 def area_index(session: Session) -> importing.AreaIndex:
     """The area tree as the pipeline needs it: kelurahan by code and name, RTs by code."""
     kecamatan = aliased(Area)
@@ -278,6 +299,12 @@ def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, i
         "register": report.register,  # the area register the rows were checked against
         "period": report.period,
         "blocked": report.blocked,  # why it may not be committed, or None
+        "covers": outcome.covered if outcome else [],  # kelurahan codes with accepted rows
+        # Figures in force the commit would remove, per kelurahan: a warning, and the
+        # commit needs an explicit confirmation (``confirm_removals``).
+        "removed_by_kelurahan": importing.removed_by_kelurahan(plan.removed, rt_names)
+        if plan
+        else {},
     }
 
 
@@ -477,8 +504,12 @@ def commit_upload(
     sha256: str,
     now: datetime,
     remote_addr: str = "",
+    confirm_removals: bool = False,
 ) -> Upload:
     """Write exactly what the dry run staged: bound to its file, its operator and its deadline.
+
+    A dry run that would remove figures in force (RTs in force that the file gives no
+    figure) is committed only with ``confirm_removals``, else ``import.removals_unconfirmed``.
 
     All or nothing in the caller's transaction. If another commit changed the version in
     force since this dry run, nothing is written and ``ImportRefused("import.stale")``; if
@@ -489,6 +520,8 @@ def commit_upload(
     if upload is None:
         raise ImportRefused("import.unknown_upload")
     _check_ready(upload, actor, sha256, now)
+    if upload.summary.get("removed", 0) and not confirm_removals:
+        raise ImportRefused("import.removals_unconfirmed", count=upload.summary["removed"])
     iset_indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
     active = _active(session, iset_indicators, period, lock=True)

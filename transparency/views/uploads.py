@@ -290,10 +290,18 @@ def report(upload_id: int):
     if blocked:
         counts = {"accepted": upload.rows_accepted, "rejected": upload.rows_rejected}
         blocked = messages.refusal(imports.ImportRefused(blocked, **counts))
+    summary = upload.summary or {}
+    removed = summary.get("removed_by_kelurahan") or {}
+    names = imports.kelurahan_names(get_session(), removed)
     return render_template(
         "uploads/report.html",
         upload=upload,
         blocked=blocked,
+        coverage=imports.by_kecamatan(get_session(), summary.get("covers") or []),
+        removals=[
+            (*names.get(code, (code, "", ""))[::2], counts["rts"], counts["figures"])
+            for code, counts in removed.items()
+        ],
         problems=problems,
         problems_more=found - len(problems),
         render=messages.render,
@@ -338,6 +346,7 @@ def commit(upload_id: int):
                 request.form.get("sha256", ""),
                 datetime.now(UTC),
                 remote_addr(),
+                confirm_removals=request.form.get("confirm_removals") == "1",
             )
         except imports.ImportRefused as exc:
             db.rollback()
