@@ -968,7 +968,7 @@ def upload_state(session) -> tuple[dict[int, str], dict[tuple[int, int], int]]:
         for upload_id, status in session.exec(select(Upload.id, Upload.status))
     }
     in_force = {
-        (pointer.indicator_id, pointer.period_id): pointer.upload_id
+        (pointer.indicator_id, pointer.period_id, pointer.kelurahan_id): pointer.upload_id
         for pointer in session.exec(select(ActiveUpload))
     }
     return statuses, in_force

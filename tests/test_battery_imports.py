@@ -205,8 +205,8 @@ def test_im02_a_check_constraint_violated_mid_commit_rolls_everything_back(sessi
 
     def negative(statement: str) -> str:
         if statement.startswith("INSERT INTO figure"):
-            assert ", value FROM staged_figure" in statement
-            return statement.replace(", value FROM staged_figure", ", -1 FROM staged_figure")
+            assert "s.value, rw.parent_id FROM staged_figure" in statement
+            return statement.replace("s.value, rw.parent_id FROM", "-1, rw.parent_id FROM")
         return statement
 
     fault = Fault(session.connection(), rewrite=negative)
@@ -366,10 +366,11 @@ def test_im02_the_database_refuses_negative_counts_orphans_and_duplicates(sessio
     row = session.exec(select(Figure).where(Figure.upload_id == first.id)).first()
     connection = session.connection()
     insert = (
-        "INSERT INTO figure (area_id, indicator_id, period_id, upload_id, value) "
-        "VALUES (:area, :indicator, :period, :upload, :value)"
+        "INSERT INTO figure (area_id, indicator_id, period_id, upload_id, value, kelurahan_id) "
+        "VALUES (:area, :indicator, :period, :upload, :value, :kelurahan)"
     )
     cell = {
+        "kelurahan": row.kelurahan_id,
         "area": row.area_id,
         "indicator": row.indicator_id,
         "period": row.period_id,

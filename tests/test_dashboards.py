@@ -2,6 +2,7 @@
 notice board and the language remembered per account, on the seeded demo."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func
@@ -91,7 +92,8 @@ def active_upload_id(session, indicator: str, period: str) -> int:
         .join(Indicator, Indicator.id == ActiveUpload.indicator_id)
         .join(Period, Period.id == ActiveUpload.period_id)
         .where(Indicator.code == indicator, Period.code == period)
-    ).one()
+        .distinct()
+    ).one()  # the demo's upload is in force in every kelurahan
 
 
 def test_rt_home_shows_latest_figures_change_share_state_and_published_context(client, demo_city):
@@ -375,6 +377,7 @@ def test_a_new_upload_reopens_verification_only_where_figures_changed(demo_city)
                 period_id=row.period_id,
                 upload_id=new.id,
                 value=row.value + (1 if row.area_id == rt_b else 0),
+                kelurahan_id=row.kelurahan_id,
             )
         )
     session.flush()
@@ -422,3 +425,61 @@ def test_each_upload_keeps_its_coverage_per_kelurahan(demo_city):
         assert kept == count_coverage(session, upload.id)
         if str(gamis) in kept:
             assert kept[str(gamis)][str(wonorejo)] == rts
+
+
+def test_each_area_names_the_upload_its_figure_came_from(client, demo_city):
+    """Dinsos sends Wonorejo (Rungkut) alone: its RTs' figures come from that upload, the
+    other kelurahan keep the demo's, and the city page lists both sources."""
+    from transparency.models import Upload, UploadStatus
+
+    session = demo_city
+    indicator = session.exec(select(Indicator).where(Indicator.code == "kk_gamis")).one()
+    period = session.exec(select(Period).where(Period.code == "2026-10")).one()
+    kelurahan = session.exec(select(Area).where(Area.code == KELURAHAN)).one()
+    old = active_upload_id(session, "kk_gamis", "2026-10")
+    city_before = value_of(session, "", "kk_gamis", "2026-10", area_prefix="35.78")
+    new = Upload(
+        department_id=indicator.department_id,
+        period_id=period.id,
+        file_name="gamis-wonorejo.xlsx",
+        sha256="d" * 64,
+        status=UploadStatus.COMMITTED,
+        committed_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+    )
+    session.add(new)
+    session.flush()
+    rows = session.exec(
+        select(Figure).where(
+            Figure.upload_id == old,
+            Figure.indicator_id == indicator.id,
+            Figure.kelurahan_id == kelurahan.id,
+        )
+    ).all()
+    for row in rows:
+        session.add(
+            Figure(
+                area_id=row.area_id,
+                indicator_id=indicator.id,
+                period_id=period.id,
+                upload_id=new.id,
+                value=row.value + 1,
+                kelurahan_id=kelurahan.id,
+            )
+        )
+    pointer = session.get(ActiveUpload, (indicator.id, period.id, kelurahan.id))
+    pointer.upload_id = new.id
+    session.add(pointer)
+    session.flush()
+    assert login(client, "walidata").status_code == 302
+    html = text_of(client.get("/dasbor/wilayah/35.78?indikator=kk_gamis"))
+    assert cell(html, "data-total", "kk_gamis") == dotted(city_before + len(rows))
+    sources = re.search(r'<div class="provenance" id="sources">(.*?)</div>', html, re.S).group(1)
+    assert "Sumber: 2 unggahan" in sources
+    assert re.findall(r"<li>Dinas Sosial · ([\w.-]+) · diunggah ([\w ]+)</li>", sources) == [
+        ("data-demo-2026-10.xlsx", "5 November 2026"),
+        ("gamis-wonorejo.xlsx", "20 November 2026"),
+    ]
+    rt_home = text_of(client.get(f"/dasbor/wilayah/{RT_A}"))
+    assert "gamis-wonorejo.xlsx · diunggah 20 November 2026" in rt_home
+    perak = text_of(client.get("/dasbor/wilayah/35.78.12.1006?indikator=kk_gamis"))
+    assert re.search(r'<p class="provenance" id="sources">Sumber: Dinas Sosial · data-demo', perak)

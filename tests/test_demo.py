@@ -34,7 +34,10 @@ def test_demo_seeds_twelve_months_for_every_rt_and_indicator(demo_city):
     active = session.exec(select(func.count()).select_from(ActiveUpload)).one()
     assert indicators == 12
     assert figures == rts * indicators * 12
-    assert active == indicators * 12
+    codes = session.exec(select(Area.code).where(Area.level == AreaLevel.RT)).all()
+    kelurahan = {code.rsplit(".", 2)[0] for code in codes}
+    assert len(kelurahan) == 3
+    assert active == indicators * 12 * 3  # each upload in force in every kelurahan it covers
 
 
 def test_demo_has_one_account_per_role_with_working_passwords(demo_city):

@@ -1180,16 +1180,21 @@ def test_the_same_problem_on_many_rows_is_stored_and_printed_once(app, runner, s
     ]
 
 
-# --- an upload that would remove figures asks first (issue 11, item 1, in part) --------
+# --- coverage: an upload replaces only what it covers (issue 11, item 1) ----------------
 
 KENJERAN = "35.78.29.1003"
+WONOREJO = "35.78.03.1005"  # Rungkut
 
 
-def without_kenjeran() -> bytes:
-    """The Dispendik sample without its rows for kelurahan Kenjeran (emptied)."""
+def sample_rows_only(keep) -> bytes:
+    """The Dispendik sample with every data row for which ``keep(kelurahan code, RW)`` is
+    false emptied."""
     book = openpyxl.load_workbook(SAMPLES / DISPENDIK_FILE)
     for row in book.active.iter_rows(min_row=4):
-        if row[0].value == KENJERAN.replace(".", ""):
+        code = str(row[0].value or "")
+        if code.isdigit() and not keep(
+            f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}", row[2].value
+        ):
             for cell in row:
                 cell.value = None
     buffer = io.BytesIO()
@@ -1197,15 +1202,71 @@ def without_kenjeran() -> bytes:
     return buffer.getvalue()
 
 
+def without_kenjeran() -> bytes:
+    """The Dispendik sample without the rows of RW 008 of Kenjeran (its other RWs stay)."""
+    return sample_rows_only(lambda code, rw: not (code == KENJERAN and rw == "008"))
+
+
 def kenjeran_rts() -> int:
-    return sum(1 for rt in expected(DISPENDIK_FILE) if rt.startswith(KENJERAN + "."))
+    return sum(1 for rt in expected(DISPENDIK_FILE) if rt.startswith(KENJERAN + ".008."))
+
+
+def in_force_by_kelurahan(session, name: str) -> dict[str, set[int]]:
+    """Kelurahan code → the uploads its figures in force came from."""
+    result: dict[str, set[int]] = {}
+    for rt, _indicator, _value, upload in in_force_rows(session, iset_of(name).indicators):
+        result.setdefault(rt.rsplit(".", 2)[0], set()).add(upload)
+    return result
+
+
+def committed(session, data: bytes, actor) -> Upload:
+    upload = staged(session, DISPENDIK_FILE, actor, data=data)
+    return commit_upload(session, upload.id, actor, upload.sha256, datetime.now(UTC))
+
+
+def test_uploads_of_two_kelurahan_both_stay_in_force_a_wider_one_replaces_both_restore_each(
+    session,
+):
+    operator, walidata = user(session, "dispendik"), user(session, "walidata")
+    demo = in_force_by_kelurahan(session, DISPENDIK_FILE)
+    assert set(demo) == set(SAMPLE_KELURAHAN) and all(len(u) == 1 for u in demo.values())
+    seeded = next(iter(demo[WONOREJO]))
+    wonorejo = committed(session, sample_rows_only(lambda code, rw: code == WONOREJO), operator)
+    assert wonorejo.summary["covers"] == [WONOREJO]
+    kenjeran = committed(session, sample_rows_only(lambda code, rw: code == KENJERAN), operator)
+    others = set(SAMPLE_KELURAHAN) - {WONOREJO, KENJERAN}
+    assert in_force_by_kelurahan(session, DISPENDIK_FILE) == {
+        WONOREJO: {wonorejo.id},
+        KENJERAN: {kenjeran.id},
+        **{code: {seeded} for code in others},
+    }
+    figures = in_force(session, DISPENDIK_FILE)
+    for rt, values in expected(DISPENDIK_FILE).items():
+        if rt.startswith((WONOREJO + ".", KENJERAN + ".")):
+            assert figures[rt] == values
+    whole = committed(session, sample_bytes(DISPENDIK_FILE), operator)
+    assert in_force_by_kelurahan(session, DISPENDIK_FILE) == {
+        code: {whole.id} for code in SAMPLE_KELURAHAN
+    }
+    restore_upload(session, wonorejo.id, walidata, datetime.now(UTC))
+    assert in_force_by_kelurahan(session, DISPENDIK_FILE) == {
+        WONOREJO: {wonorejo.id},
+        **{code: {whole.id} for code in set(SAMPLE_KELURAHAN) - {WONOREJO}},
+    }
+    restore_upload(session, kenjeran.id, walidata, datetime.now(UTC))
+    assert in_force_by_kelurahan(session, DISPENDIK_FILE) == {
+        WONOREJO: {wonorejo.id},
+        KENJERAN: {kenjeran.id},
+        **{code: {whole.id} for code in others},
+    }
+    assert in_force(session, DISPENDIK_FILE) == expected(DISPENDIK_FILE)
 
 
 def test_a_dry_run_lists_its_coverage_and_the_removals_per_kelurahan_and_asks_first(session):
     before = in_force(session, DISPENDIK_FILE)
     rts = kenjeran_rts()
     upload = staged(session, DISPENDIK_FILE, data=without_kenjeran())
-    assert upload.summary["covers"] == sorted(set(SAMPLE_KELURAHAN) - {KENJERAN})
+    assert upload.summary["covers"] == sorted(SAMPLE_KELURAHAN)  # Kenjeran by its other RWs
     assert upload.summary["removed_by_kelurahan"] == {KENJERAN: {"rts": rts, "figures": rts * 5}}
     assert upload.summary["removed"] == rts * 5
     with pytest.raises(ImportRefused) as raised:
@@ -1217,7 +1278,7 @@ def test_a_dry_run_lists_its_coverage_and_the_removals_per_kelurahan_and_asks_fi
     assert in_force(session, DISPENDIK_FILE) == before
     commit_upload(session, upload.id, None, upload.sha256, datetime.now(UTC), confirm_removals=True)
     now = in_force(session, DISPENDIK_FILE)
-    assert not [rt for rt in now if rt.startswith(KENJERAN + ".")]
+    assert not [rt for rt in now if rt.startswith(KENJERAN + ".008.")]
     assert len(now) == len(before) - rts
 
 
@@ -1240,3 +1301,32 @@ def test_flask_import_that_would_remove_figures_needs_confirm_removals(runner, s
     assert confirmed.exit_code == 0, confirmed.output
     assert "Committed as upload" in confirmed.output
     assert len(in_force(session, DISPENDIK_FILE)) == len(before) - rts
+
+
+def test_coverage_widened_to_a_kecamatan_replaces_its_kelurahan_without_rows_too(session):
+    operator = user(session, "dispendik")
+    seeded = in_force_by_kelurahan(session, DISPENDIK_FILE)
+    data = sample_rows_only(lambda code, rw: code == WONOREJO)
+    iset = iset_of(DISPENDIK_FILE)
+    report = preview_import(session, data, DISPENDIK_FILE, iset, PERIOD, widen="kecamatan:35.78.29")
+    bulak = sorted(
+        session.exec(
+            select(Area.code).where(
+                Area.code.startswith("35.78.29."), Area.level == AreaLevel.KELURAHAN
+            )
+        )
+    )
+    assert report.outcome.covered == sorted([WONOREJO, *bulak])
+    upload = stage_import(session, report, operator, datetime.now(UTC), TTL, content=data)
+    rts = sum(1 for rt in expected(DISPENDIK_FILE) if rt.startswith(KENJERAN + "."))
+    assert upload.summary["removed_by_kelurahan"] == {KENJERAN: {"rts": rts, "figures": rts * 5}}
+    commit_upload(
+        session, upload.id, operator, upload.sha256, datetime.now(UTC), confirm_removals=True
+    )
+    assert in_force_by_kelurahan(session, DISPENDIK_FILE) == {
+        WONOREJO: {upload.id},
+        **{code: seeded[code] for code in set(SAMPLE_KELURAHAN) - {WONOREJO, KENJERAN}},
+    }
+    wrong = preview_import(session, data, DISPENDIK_FILE, iset, PERIOD, widen="kecamatan:99")
+    assert wrong.problems == [Problem("import.bad_coverage", value="kecamatan:99")]
+    assert not wrong.can_commit

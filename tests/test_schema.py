@@ -114,5 +114,6 @@ def test_negative_figure_is_refused(session):
         period_id=period.id,
         upload_id=999_999,
         value=-3,
+        kelurahan_id=_kelurahan(session).id,
     )
     assert _rejects(session, figure)

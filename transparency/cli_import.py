@@ -30,6 +30,11 @@ from transparency.spreadsheets import column_letter
 @click.option("--save-mapping", help="Save the mapping applied under this name.")
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option(
+    "--coverage",
+    "widen",
+    help="Cover more than the kelurahan the file has rows for: city, or kecamatan:35.78.03.",
+)
+@click.option(
     "--confirm-removals",
     is_flag=True,
     help="Save even though figures in force that the file does not give would be removed.",
@@ -43,6 +48,7 @@ def import_command(
     mapping_name,
     save_mapping,
     dry_run,
+    widen,
     confirm_removals,
     lang,
 ) -> None:
@@ -63,7 +69,9 @@ def import_command(
                     gettext("There is no saved mapping %(name)s.", name=mapping_name)
                 )
         data = file.read_bytes()
-        report = imports.preview_import(session, data, file.name, iset, period, mapping)
+        report = imports.preview_import(
+            session, data, file.name, iset, period, mapping, widen=widen
+        )
         click.echo(format_report(report))
         coverage_lines = format_coverage(session, report)
         if coverage_lines:

@@ -61,13 +61,14 @@ def list_periods(session: Session) -> dict[int, Period]:
 
 
 def active_cells(session: Session, periods: dict[int, Period]) -> dict[int, list[tuple]]:
-    """Per indicator, its (period, upload in force) pairs, oldest period first."""
+    """Per indicator, its (period, uploads in force) pairs, oldest period first (an upload
+    is in force in the kelurahan it covers, so a period may have several)."""
+    uploads: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for indicator_id, period_id, upload_id in scoped.in_force_uploads(session):
+        uploads[(indicator_id, period_id)].add(upload_id)
     cells = defaultdict(list)
-    rows = session.exec(
-        select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id)
-    )
-    for indicator_id, period_id, upload_id in rows:
-        cells[indicator_id].append((periods[period_id], upload_id))
+    for (indicator_id, period_id), ids in uploads.items():
+        cells[indicator_id].append((periods[period_id], tuple(sorted(ids))))
     for pairs in cells.values():
         pairs.sort(key=lambda pair: pair[0].starts_on)
     return cells
@@ -120,6 +121,8 @@ class Delivery:
 
     id: int
     committed_at: datetime | None
+    file_name: str = ""
+    department: str = ""
 
 
 @dataclass
@@ -188,9 +191,9 @@ def list_rt_figures(session: Session, scope: Scope, rt: Area) -> list[RtFigure]:
         cells.sort(key=lambda cell: cell[0].starts_on)
     latest = {cells[-1][1] for indicator_id, cells in own.items() if indicator_id in indicators}
     deliveries = {
-        upload_id: Delivery(upload_id, committed_at)
-        for upload_id, committed_at in session.exec(
-            select(Upload.id, Upload.committed_at).where(Upload.id.in_(latest))
+        upload_id: Delivery(upload_id, committed_at, file_name)
+        for upload_id, committed_at, file_name in session.exec(
+            select(Upload.id, Upload.committed_at, Upload.file_name).where(Upload.id.in_(latest))
         )
     }
     verifications = {
@@ -312,6 +315,9 @@ class AreaIndicator:
     disputed: int
     series: list[Point]
     children: list[ChildRow]
+    # The uploads the latest period's figures of this area came from (one per kelurahan
+    # at most, when a department sent a kelurahan at a time).
+    sources: list[Delivery] = field(default_factory=list)
 
     @property
     def change(self) -> int | None:
@@ -337,12 +343,16 @@ def area_indicator(
         in_subtree(Area.path, area.path),
         scoped.scope_predicate(scope, Area.path, Indicator.department_id),
     )
-    keys = [(indicator.id, upload) for _, upload in recent]
-    rows = scoped.list_figure_rows(session, scope, area, keys)
+    keys = [(indicator.id, upload) for _, uploads in recent for upload in uploads]
+    rows = figure_rows = scoped.list_figure_rows(session, scope, area, keys)
     by_upload: dict[int, int] = defaultdict(int)
     for _, upload, _, value in rows:
         by_upload[upload] += value
-    totals = {p.id: by_upload[u] for p, u in recent if u in by_upload}
+    totals = {
+        p.id: sum(by_upload[u] for u in us if u in by_upload)
+        for p, us in recent
+        if any(u in by_upload for u in us)
+    }
     series = [Point(p.code, totals.get(p.id)) for p, _ in recent]
     with_data = [(p, u) for p, u in recent if p.id in totals]
     latest = with_data[-1] if with_data else None
@@ -353,7 +363,7 @@ def area_indicator(
         if pair is None:
             continue
         for _, upload, path, value in rows:
-            row = table.get(_child_path(path, depth)) if upload == pair[1] else None
+            row = table.get(_child_path(path, depth)) if upload in pair[1] else None
             if row is not None:
                 row[slot] = (row[slot] or 0) + value
                 if slot == 1:
@@ -365,11 +375,20 @@ def area_indicator(
             select(Area.path, Verification.status)
             .join(Area, Area.id == Verification.area_id)
             .join(Indicator, Indicator.id == Verification.indicator_id)
+            .join(
+                Figure,  # the version the RT head saw must be the one in force there
+                and_(
+                    Figure.upload_id == Verification.upload_id,
+                    Figure.indicator_id == Verification.indicator_id,
+                    Figure.area_id == Verification.area_id,
+                ),
+            )
+            .join(ActiveUpload, figure_in_force())
             .where(
                 scoped_rt,
                 Verification.indicator_id == indicator.id,
                 Verification.period_id == latest[0].id,
-                Verification.upload_id == latest[1],
+                Verification.upload_id.in_(latest[1]),
             )
         )
         for path, status in session.exec(statement):
@@ -385,6 +404,16 @@ def area_indicator(
         ChildRow(c.area, c.rts, c.households, v, p, n, ok, dis, indicator.per_household)
         for c, v, p, n, ok, dis in rows.values()
     ]
+    used = sorted({upload for _, upload, _, _ in figure_rows if latest and upload in latest[1]})
+    sources = [
+        Delivery(upload_id, committed_at, file_name, department)
+        for upload_id, committed_at, file_name, department in session.exec(
+            select(Upload.id, Upload.committed_at, Upload.file_name, Department.name)
+            .join(Department, Department.id == Upload.department_id)
+            .where(Upload.id.in_(used))
+            .order_by(Upload.id)
+        )
+    ]
     return AreaIndicator(
         indicator=indicator,
         period=latest[0] if latest else None,
@@ -396,6 +425,7 @@ def area_indicator(
         disputed=disputed,
         series=series,
         children=child_rows,
+        sources=sources,
     )
 
 
@@ -498,8 +528,9 @@ class DepartmentIndicator:
 
     indicator: Indicator
     period: Period | None
-    upload: Upload | None
+    upload: Upload | None  # the latest delivered of the uploads in force
     committed_at: datetime | None
+    uploads: tuple[Upload, ...] = ()  # every upload in force (each in its kelurahan)
 
 
 def department_indicators(session: Session, department: Department) -> list[DepartmentIndicator]:
@@ -514,13 +545,15 @@ def department_indicators(session: Session, department: Department) -> list[Depa
     )
     for indicator in session.exec(statement):
         pairs = cells.get(indicator.id)
-        upload = session.get(Upload, pairs[-1][1]) if pairs else None
+        uploads = tuple(session.get(Upload, u) for u in pairs[-1][1]) if pairs else ()
+        upload = max(uploads, key=lambda u: u.id, default=None)
         result.append(
             DepartmentIndicator(
                 indicator,
                 pairs[-1][0] if pairs else None,
                 upload,
                 upload.committed_at if upload else None,
+                uploads,
             )
         )
     return result
@@ -565,13 +598,22 @@ def completeness(
     for item in items:
         if item.upload is None:
             continue
-        kept = (item.upload.summary or {}).get("coverage")
-        if kept is None:
-            kept = count_coverage(session, item.upload.id)
-        for kelurahan_id, count in kept.get(str(item.indicator.id), {}).items():
-            child = by_child.get(int(kelurahan_id))
-            if child is not None:
-                counts[child][item.indicator.id] += count
+        in_force = dict(  # kelurahan id → the upload in force there
+            session.exec(
+                select(ActiveUpload.kelurahan_id, ActiveUpload.upload_id).where(
+                    ActiveUpload.indicator_id == item.indicator.id,
+                    ActiveUpload.period_id == item.period.id,
+                )
+            ).all()
+        )
+        for upload in item.uploads or (item.upload,):
+            kept = (upload.summary or {}).get("coverage")
+            if kept is None:
+                kept = count_coverage(session, upload.id)
+            for kelurahan_id, count in kept.get(str(item.indicator.id), {}).items():
+                child = by_child.get(int(kelurahan_id))
+                if child is not None and in_force.get(int(kelurahan_id)) == upload.id:
+                    counts[child][item.indicator.id] += count
     return [Completeness(c, rts.get(c.id, 0), dict(counts.get(c.id, {}))) for c in children]
 
 

@@ -111,6 +111,10 @@ TEMPLATES = {
     "file.cell_too_long": lazy_gettext(
         "A cell holds more than %(limit)s characters, more than a spreadsheet cell may hold."
     ),
+    "import.bad_coverage": lazy_gettext(
+        'The coverage "%(value)s" is neither the city nor a kecamatan of this city (like '
+        "kecamatan:35.78.03)."
+    ),
     "import.bad_period": lazy_gettext('The period "%(value)s" is not a month like 2026-10.'),
     "import.no_header": lazy_gettext("No sheet with a header row was found."),
     "import.missing_column": lazy_gettext(

@@ -21,11 +21,12 @@ def in_subtree(path_column, root_path: str):
 
 def figure_in_force():
     """SQL join condition for ``ActiveUpload``: the figure is of the upload in force for
-    its indicator and period (every other version stays in the history)."""
+    its indicator, period and kelurahan (every other version stays in the history)."""
     return and_(
         ActiveUpload.upload_id == Figure.upload_id,
         ActiveUpload.indicator_id == Figure.indicator_id,
         ActiveUpload.period_id == Figure.period_id,
+        ActiveUpload.kelurahan_id == Figure.kelurahan_id,
     )
 
 

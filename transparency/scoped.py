@@ -21,7 +21,7 @@ from transparency.models import (
     Period,
     User,
 )
-from transparency.queries import get_area, in_subtree
+from transparency.queries import figure_in_force, get_area, in_subtree
 
 
 class OutOfScope(Exception):
@@ -63,18 +63,26 @@ class AreaFigure:
     rts_with_data: int
 
 
-def latest_cells(session: Session) -> dict[int, tuple[Period, int]]:
-    """Per indicator, its latest period in force and the upload in force for it (plain
+def in_force_uploads(session: Session):
+    """``(indicator id, period id, upload id)`` of every upload in force somewhere, each
+    once (an upload is in force per kelurahan it covers)."""
+    return session.exec(
+        select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id).distinct()
+    ).all()
+
+
+def latest_cells(session: Session) -> dict[int, tuple[Period, tuple[int, ...]]]:
+    """Per indicator, its latest period in force and the uploads in force for it (plain
     rows of the small ``active_upload`` and ``period`` tables)."""
     periods = {p.id: p for p in session.exec(select(Period))}
-    pointers = session.exec(
-        select(ActiveUpload.indicator_id, ActiveUpload.period_id, ActiveUpload.upload_id)
-    )
-    latest: dict[int, tuple[Period, int]] = {}
-    for indicator_id, period_id, upload_id in pointers:
+    latest: dict[int, tuple[Period, tuple[int, ...]]] = {}
+    for indicator_id, period_id, upload_id in in_force_uploads(session):
         period = periods[period_id]
-        if indicator_id not in latest or period.starts_on > latest[indicator_id][0].starts_on:
-            latest[indicator_id] = (period, upload_id)
+        known = latest.get(indicator_id)
+        if known is None or period.starts_on > known[0].starts_on:
+            latest[indicator_id] = (period, (upload_id,))
+        elif period.id == known[0].id:
+            latest[indicator_id] = (period, tuple(sorted({*known[1], upload_id})))
     return latest
 
 
@@ -87,7 +95,8 @@ def list_figure_rows(
     session: Session, scope: Scope, area: Area, keys: list[tuple[int, int]]
 ) -> list[tuple[int, int, str, int]]:
     """``(indicator id, upload id, RT path, value)`` of the RTs in the area's subtree for
-    the (indicator, upload) keys asked for (an upload is one period), narrowed to the scope."""
+    the (indicator, upload) keys asked for (an upload is one period), narrowed to the scope,
+    where the upload is the one in force for the RT's kelurahan."""
     condition = scope_predicate(scope, Area.path, Indicator.department_id)
     return _figure_rows(session, area, keys, condition)
 
@@ -107,6 +116,7 @@ def _figure_statement(session: Session, area: Area, keys, condition, columns):
     key by key, its path test written so that no index on the path is used for it."""
     statement = (
         select(*columns)
+        .join(ActiveUpload, figure_in_force())
         .join(Area, Area.id == Figure.area_id)
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .where(
@@ -135,7 +145,7 @@ def list_area_figures(session: Session, scope: Scope, area: Area) -> list[AreaFi
     indexes find them without reading older periods or versions.
     """
     latest = latest_cells(session)
-    keys = [(indicator_id, upload) for indicator_id, (_, upload) in latest.items()]
+    keys = [(i, upload) for i, (_, uploads) in latest.items() for upload in uploads]
     sums: dict[int, list[int]] = {}
     for indicator_id, _upload, _path, value in list_figure_rows(session, scope, area, keys):
         total = sums.setdefault(indicator_id, [0, 0])
@@ -201,6 +211,25 @@ def list_rt_values(
         .join(Indicator, Indicator.id == Figure.indicator_id)
         .where(
             Figure.upload_id == upload_id,
+            Figure.indicator_id == indicator_id,
+            Figure.period_id == period_id,
+            scope_predicate(scope, Area.path, Indicator.department_id),
+        )
+    )
+    return dict(session.exec(statement).all())
+
+
+def list_rt_values_in_force(
+    session: Session, scope: Scope, indicator_id: int, period_id: int
+) -> dict[int, int]:
+    """Exact RT values (area id → value) in force for an indicator and period, each from the
+    upload in force in its kelurahan, narrowed to the scope (publication reads the city)."""
+    statement = (
+        select(Figure.area_id, Figure.value)
+        .join(ActiveUpload, figure_in_force())
+        .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .where(
             Figure.indicator_id == indicator_id,
             Figure.period_id == period_id,
             scope_predicate(scope, Area.path, Indicator.department_id),

@@ -126,7 +126,15 @@ class Figure(SQLModel, table=True):
         CheckConstraint("value >= 0", name="ck_figure_value"),
         UniqueConstraint("upload_id", "indicator_id", "area_id", name="uq_figure_upload_cell"),
         # Covers an RT's figures of every period (its home page reads only the index).
-        Index("ix_figure_area_cell", "area_id", "indicator_id", "period_id", "upload_id", "value"),
+        Index(
+            "ix_figure_area_cell",
+            "area_id",
+            "indicator_id",
+            "period_id",
+            "upload_id",
+            "value",
+            "kelurahan_id",
+        ),
         Index("ix_figure_indicator_period", "indicator_id", "period_id"),
     )
 
@@ -136,15 +144,19 @@ class Figure(SQLModel, table=True):
     period_id: int = Field(foreign_key="period.id")
     upload_id: int = Field(foreign_key="upload.id")
     value: int
+    # The RT's kelurahan (fixed by its code): what an upload covers, and in force by.
+    kelurahan_id: int = Field(foreign_key="area.id")
 
 
 class ActiveUpload(SQLModel, table=True):
-    """Which upload is in force for an indicator and period: one at a time, by key."""
+    """Which upload is in force for an indicator, period and kelurahan: one at a time, by
+    key. An upload replaces figures only in the kelurahan it covers."""
 
     __tablename__ = "active_upload"
 
     indicator_id: int = Field(foreign_key="indicator.id", primary_key=True)
     period_id: int = Field(foreign_key="period.id", primary_key=True)
+    kelurahan_id: int = Field(foreign_key="area.id", primary_key=True)
     upload_id: int = Field(foreign_key="upload.id", index=True)
     activated_at: datetime = timestamp_field()
     activated_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -152,6 +152,10 @@ def seed_figures(session: Session, periods: list[Period], users: dict[str, User]
     """Demo figures for every RT and period, one committed upload per department and month."""
     rts = session.exec(select(Area).where(Area.level == AreaLevel.RT).order_by(Area.code)).all()
     kelurahan = [rt.code.rsplit(".", 2)[0] for rt in rts]
+    rw_parent = dict(
+        session.exec(select(Area.id, Area.parent_id).where(Area.level == AreaLevel.RW)).all()
+    )
+    kelurahan_ids = [rw_parent[rt.parent_id] for rt in rts]
     groups = np.unique(kelurahan, return_inverse=True)[1]
     values = demodata.generate(
         np.array([rt.households for rt in rts]),
@@ -177,14 +181,23 @@ def seed_figures(session: Session, periods: list[Period], users: dict[str, User]
                             "period_id": period.id,
                             "upload_id": upload.id,
                             "value": int(value),
+                            "kelurahan_id": kelurahan_id,
                         }
-                        for rt, value in zip(rts, column, strict=True)
+                        for rt, kelurahan_id, value in zip(rts, kelurahan_ids, column, strict=True)
                     ],
                 )
-                session.add(
-                    ActiveUpload(
-                        indicator_id=indicator.id, period_id=period.id, upload_id=upload.id
-                    )
+                session.connection().execute(  # in force in every kelurahan it covers
+                    insert(ActiveUpload),
+                    [
+                        {
+                            "indicator_id": indicator.id,
+                            "period_id": period.id,
+                            "kelurahan_id": kelurahan_id,
+                            "upload_id": upload.id,
+                            "activated_at": upload.committed_at,
+                        }
+                        for kelurahan_id in sorted(set(kelurahan_ids))
+                    ],
                 )
                 written += len(rts)
             coverage.record_coverage(session, upload)
@@ -236,7 +249,10 @@ def publish_demo(session: Session, periods: list[Period], walidata: User) -> int
         after = period.ends_on + timedelta(days=PUBLISHED_AT_DAY)
         when = datetime(after.year, after.month, after.day, 3, 0, tzinfo=UTC)
         for indicator in indicators:
-            if session.get(ActiveUpload, (indicator.id, period.id)) is None:
+            in_force = select(ActiveUpload.upload_id).where(
+                ActiveUpload.indicator_id == indicator.id, ActiveUpload.period_id == period.id
+            )
+            if session.exec(in_force.limit(1)).first() is None:
                 continue
             publishing.publish(
                 session, scope, walidata, indicator.code, period.code, when, tree=tree, record=False

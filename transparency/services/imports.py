@@ -179,8 +179,13 @@ def preview_import(
     period: str,
     mapping: importing.Mapping | None = None,
     progress=None,
+    widen: str | None = None,
 ) -> ImportReport:
-    """The dry run: everything parsed and checked, the plan made, nothing written."""
+    """The dry run: everything parsed and checked, the plan made, nothing written.
+
+    ``widen`` (``"city"`` or ``"kecamatan:35.78.03"``) is the operator's explicit choice to
+    cover more than the kelurahan the file has rows for: a household list then gives 0 to
+    every RT there, and figures in force there that the file does not give are removed."""
     report = ImportReport(iset, period, filename, hashlib.sha256(data).hexdigest(), len(data))
     if _period_problem(period):
         report.problems.append(Problem("import.bad_period", value=period))
@@ -208,9 +213,41 @@ def preview_import(
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
         special = functools.partial(special_cells, data, sheet.name)
     report.outcome = importing.run(sheet, mapping, iset, index, progress, special)
-    report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
+    if widen:
+        wider = widened(index, widen)
+        if not wider:
+            report.problems.append(Problem("import.bad_coverage", value=widen))
+        _widen(report.outcome, iset, index, wider)
+    # The upload replaces figures only in the kelurahan it covers: elsewhere they stay.
+    covered = set(report.outcome.covered)
+    current = {
+        key: value
+        for key, value in current_values(session, iset, period).items()
+        if report.rt_codes.get(key[0], "").rsplit(".", 2)[0] in covered
+    }
+    report.plan = importing.plan(report.outcome.values, current)
     return report
+
+
+def widened(index: importing.AreaIndex, choice: str) -> set[str]:
+    """The kelurahan codes of ``"city"`` or ``"kecamatan:<code>"``; empty if unknown."""
+    if choice == "city":
+        return set(index.kelurahan)
+    kind, _, code = choice.partition(":")
+    if kind != "kecamatan" or not code:
+        return set()
+    return {kelurahan for kelurahan in index.kelurahan if kelurahan.startswith(code + ".")}
+
+
+def _widen(outcome, iset: IndicatorSet, index: importing.AreaIndex, wider: set[str]) -> None:
+    """Cover ``wider`` too: a household list gives 0 to every RT without rows there."""
+    if iset.shape == "household":
+        for code in wider - set(outcome.covered):
+            for rt_id in index.rts_by_kelurahan.get(code, ()):
+                for indicator in iset.indicators:
+                    outcome.values.setdefault((rt_id, indicator), 0)
+    outcome.covered = sorted(set(outcome.covered) | wider)
 
 
 def _period_problem(period: str) -> bool:
@@ -295,7 +332,7 @@ def _summary(report: ImportReport, rt_names: dict[int, str], active: dict[str, i
             }
             for c in (plan.changed[:MAX_STORED_CHANGES] if plan else [])
         ],
-        "based_on": active,  # indicator → upload in force at the dry run
+        "based_on": active,  # "indicator:kelurahan id" → upload in force at the dry run
         "register": report.register,  # the area register the rows were checked against
         "period": report.period,
         "blocked": report.blocked,  # why it may not be committed, or None
@@ -327,10 +364,9 @@ def stage_import(
     department = session.exec(select(Department).where(Department.code == iset.department)).one()
     period = _period(session, report.period) if not _period_problem(report.period) else None
     indicators = _indicators(session, iset)
+    covers = _kelurahan_ids(session, report.outcome.covered if report.outcome else [])
     active = (
-        {}
-        if period is None
-        else {code: a.upload_id for code, a in _active(session, indicators, period).items()}
+        {} if period is None else _based_on(_active(session, indicators, period, covers.values()))
     )
     # A dry run whose rows are mostly rejected stays ready (its report workbook is kept for
     # the operator to fix the rows) but is never committed (``commit_upload`` refuses it).
@@ -476,10 +512,42 @@ def _indicators(session: Session, iset: IndicatorSet) -> dict[str, Indicator]:
     return {i.code: i for i in session.exec(statement)}
 
 
+def _kelurahan_ids(session: Session, codes) -> dict[str, int]:
+    """Kelurahan code → area id, for the codes given."""
+    return dict(
+        session.exec(
+            select(Area.code, Area.id).where(
+                Area.level == AreaLevel.KELURAHAN, Area.code.in_(sorted(codes))
+            )
+        ).all()
+    )
+
+
+def covered_kelurahan(session: Session, upload: Upload) -> dict[str, int]:
+    """The kelurahan an upload covers (code → id): those it had accepted rows for, kept
+    at its dry run; for an upload from before coverage was kept, those it has figures in."""
+    if "covers" in (upload.summary or {}):
+        return _kelurahan_ids(session, upload.summary["covers"])
+    ids = session.exec(
+        select(Figure.kelurahan_id).where(Figure.upload_id == upload.id).distinct()
+    ).all()
+    return dict(session.exec(select(Area.code, Area.id).where(Area.id.in_(ids))).all())
+
+
+def _based_on(active: dict[tuple[str, int], ActiveUpload]) -> dict[str, int]:
+    """The versions in force as stored on the dry run: ``"code:kelurahan id"`` → upload."""
+    return {f"{code}:{kelurahan}": a.upload_id for (code, kelurahan), a in active.items()}
+
+
 def _active(
-    session, indicators: dict[str, Indicator], period: Period, lock: bool = False
-) -> dict[str, ActiveUpload]:
-    """The version in force per indicator code (locked for update during a commit).
+    session,
+    indicators: dict[str, Indicator],
+    period: Period,
+    kelurahan_ids,
+    lock: bool = False,
+) -> dict[tuple[str, int], ActiveUpload]:
+    """The version in force per (indicator code, kelurahan id) in the given kelurahan
+    (locked for update during a commit).
 
     With ``lock`` the period's row is locked first: the first commit of a period has no
     ``active_upload`` row to lock, and two such commits would both pass the stale check
@@ -487,14 +555,16 @@ def _active(
     still lets figures reference the period. SQLite ignores both; it has one writer."""
     by_id = {i.id: code for code, i in indicators.items()}
     statement = select(ActiveUpload).where(
-        ActiveUpload.period_id == period.id, ActiveUpload.indicator_id.in_(list(by_id))
+        ActiveUpload.period_id == period.id,
+        ActiveUpload.indicator_id.in_(list(by_id)),
+        ActiveUpload.kelurahan_id.in_(sorted(kelurahan_ids)),
     )
     if lock:
         session.exec(
             select(Period.id).where(Period.id == period.id).with_for_update(key_share=True)
         ).one()
         statement = statement.with_for_update()
-    return {by_id[a.indicator_id]: a for a in session.exec(statement)}
+    return {(by_id[a.indicator_id], a.kelurahan_id): a for a in session.exec(statement)}
 
 
 def commit_upload(
@@ -524,8 +594,9 @@ def commit_upload(
         raise ImportRefused("import.removals_unconfirmed", count=upload.summary["removed"])
     iset_indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
-    active = _active(session, iset_indicators, period, lock=True)
-    if {code: a.upload_id for code, a in active.items()} != upload.summary.get("based_on", {}):
+    covers = covered_kelurahan(session, upload)
+    active = _active(session, iset_indicators, period, covers.values(), lock=True)
+    if _based_on(active) != upload.summary.get("based_on", {}):
         raise ImportRefused("import.stale")
     checked_against = upload.summary.get("register")
     if checked_against and checked_against != register_fingerprint(area_index(session)):
@@ -543,15 +614,16 @@ def commit_upload(
         raise ImportRefused("import.already_done")
     session.execute(
         text(
-            "INSERT INTO figure (area_id, indicator_id, period_id, upload_id, value) "
-            "SELECT area_id, indicator_id, :period, upload_id, value FROM staged_figure "
-            "WHERE upload_id = :upload"
+            "INSERT INTO figure (area_id, indicator_id, period_id, upload_id, value, "
+            "kelurahan_id) SELECT s.area_id, s.indicator_id, :period, s.upload_id, s.value, "
+            "rw.parent_id FROM staged_figure s JOIN area rt ON rt.id = s.area_id "
+            "JOIN area rw ON rw.id = rt.parent_id WHERE s.upload_id = :upload"
         ),
         {"period": period.id, "upload": upload.id},
     )
-    previous = {a.indicator_id: a.upload_id for a in active.values()}
-    _point_at(session, upload, period, iset_indicators.values(), active, actor, now)
-    verification.carry_forward(session, upload.id, previous, actor)
+    replaced = _replaced(active)
+    _point_at(session, upload, period, iset_indicators.values(), covers, active, actor, now)
+    _carry_forward(session, upload.id, replaced, actor)
     coverage.record_coverage(session, upload)
     _discard(session, upload.id)
     audit.record(
@@ -588,16 +660,40 @@ def _check_ready(upload: Upload, actor: User | None, sha256: str, now: datetime)
         raise ImportRefused("import.expired")
 
 
-def _point_at(session, upload, period, indicators, active, actor, now) -> None:
-    """Make the upload the version in force for each of its indicators and the period."""
+def _point_at(session, upload, period, indicators, covers, active, actor, now) -> None:
+    """Make the upload the version in force for each of its indicators and the period in
+    each kelurahan it covers (``covers``: code → id); elsewhere nothing changes."""
     for indicator in indicators:
-        pointer = active.get(indicator.code) or ActiveUpload(
-            indicator_id=indicator.id, period_id=period.id, upload_id=upload.id
-        )
-        pointer.upload_id = upload.id
-        pointer.activated_at = now
-        pointer.activated_by_id = actor.id if actor else None
-        session.add(pointer)
+        for kelurahan_id in covers.values():
+            pointer = active.get((indicator.code, kelurahan_id)) or ActiveUpload(
+                indicator_id=indicator.id,
+                period_id=period.id,
+                kelurahan_id=kelurahan_id,
+                upload_id=upload.id,
+            )
+            pointer.upload_id = upload.id
+            pointer.activated_at = now
+            pointer.activated_by_id = actor.id if actor else None
+            session.add(pointer)
+
+
+def _replaced(active) -> list[tuple[int, int]]:
+    """(indicator id, upload id) of the versions in force about to be replaced."""
+    return sorted({(a.indicator_id, a.upload_id) for a in active.values()})
+
+
+def _carry_forward(session, upload_id: int, replaced, actor) -> None:
+    """What RT heads said of figures the upload left unchanged still holds, from each
+    version it replaced (``_replaced``; one per kelurahan at most). Usually one version
+    per indicator, so one call (and one audit event)."""
+    rounds: list[dict[int, int]] = []
+    for indicator_id, old in replaced:
+        free = next((r for r in rounds if indicator_id not in r), None)
+        if free is None:
+            rounds.append(free := {})
+        free[indicator_id] = old
+    for previous in rounds:
+        verification.carry_forward(session, upload_id, previous, actor)
 
 
 def _discard(session: Session, upload_id: int) -> None:
@@ -670,10 +766,11 @@ def restore_upload(session: Session, upload_id: int, actor: User, now: datetime)
         raise ImportRefused("import.not_restorable")
     indicators = _upload_indicators(session, upload)
     period = session.get(Period, upload.period_id)
-    active = _active(session, indicators, period, lock=True)
-    previous = {a.indicator_id: a.upload_id for a in active.values()}
-    _point_at(session, upload, period, indicators.values(), active, actor, now)
-    verification.carry_forward(session, upload.id, previous, actor)
+    covers = covered_kelurahan(session, upload)  # only these are repointed
+    active = _active(session, indicators, period, covers.values(), lock=True)
+    replaced = _replaced(active)
+    _point_at(session, upload, period, indicators.values(), covers, active, actor, now)
+    _carry_forward(session, upload.id, replaced, actor)
     audit.record(
         session,
         "upload.restore",

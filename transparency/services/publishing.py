@@ -89,17 +89,34 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
     }
     rows = session.exec(
         select(
-            ActiveUpload, Indicator, Period, Department.name, Department.code, Upload.committed_at
+            ActiveUpload.upload_id,
+            Indicator,
+            Period,
+            Department.name,
+            Department.code,
+            Upload.committed_at,
         )
+        .distinct()
         .join(Indicator, Indicator.id == ActiveUpload.indicator_id)
         .join(Period, Period.id == ActiveUpload.period_id)
         .join(Department, Department.id == Indicator.department_id)
         .join(Upload, Upload.id == ActiveUpload.upload_id)
-        .order_by(Period.starts_on.desc(), Indicator.position, Indicator.code)
+        .order_by(Period.starts_on.desc(), Indicator.position, Indicator.code, Upload.id)
     ).all()
+    # An upload is in force per kelurahan: one line per indicator and period, its newest
+    # upload in force standing for the version, the votes of every upload in force summed.
+    cells: dict[tuple[int, int], list] = {}
+    for upload_id, indicator, period, department, department_code, received in rows:
+        cells.setdefault((indicator.id, period.id), []).append(
+            (upload_id, indicator, period, department, department_code, received)
+        )
     result = []
-    for active, indicator, period, department, department_code, received in rows:
-        said = votes.get((indicator.id, period.id, active.upload_id), {})
+    for uploads in cells.values():
+        upload_id, indicator, period, department, department_code, received = uploads[-1]
+        said: dict[str, int] = defaultdict(int)
+        for other, *_rest in uploads:
+            for status, count in votes.get((indicator.id, period.id, other), {}).items():
+                said[status] += count
         confirmed = said.get(VerificationStatus.CONFIRMED, 0)
         disputed = sum(
             said.get(s, 0)
@@ -116,7 +133,7 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
                 period=period,
                 department=department,
                 department_code=department_code,
-                upload_id=active.upload_id,
+                upload_id=upload_id,
                 received_at=received,
                 published_upload_id=publication.upload_id if publication else None,
                 published_at=publication.published_at if publication else None,
@@ -183,9 +200,14 @@ def publish(
     period = session.exec(select(Period).where(Period.code == period_code)).first()
     if indicator is None or period is None:
         raise PublishRefused("publish.unknown")
-    active = session.get(ActiveUpload, (indicator.id, period.id))
-    if active is None:
+    in_force = session.exec(
+        select(ActiveUpload.upload_id)
+        .where(ActiveUpload.indicator_id == indicator.id, ActiveUpload.period_id == period.id)
+        .distinct()
+    ).all()
+    if not in_force:
         raise PublishRefused("publish.nothing")
+    newest = max(in_force)  # the version a publication names: its newest upload in force
     current = session.exec(
         select(Publication).where(
             Publication.indicator_id == indicator.id,
@@ -194,18 +216,18 @@ def publish(
         )
     ).first()
     reason = reason.strip()
-    if current is not None and current.upload_id == active.upload_id:
+    if current is not None and current.upload_id == newest and len(in_force) == 1:
         raise PublishRefused("publish.already")
     if current is not None and not reason:
         raise PublishRefused("publish.reason_needed")
     if len(reason) > REASON_MAX:
         raise PublishRefused("publish.reason_too_long")
-    values = scoped.list_rt_values(session, scope, indicator.id, period.id, active.upload_id)
+    values = scoped.list_rt_values_in_force(session, scope, indicator.id, period.id)
     rows = (tree or AreaTree(session)).protect(values, indicator.suppression_k)
     publication = Publication(
         indicator_id=indicator.id,
         period_id=period.id,
-        upload_id=active.upload_id,
+        upload_id=newest,
         published_by_id=actor.id,
         published_at=now,
     )
@@ -220,7 +242,7 @@ def publish(
             Correction(
                 publication_id=publication.id,
                 from_upload_id=current.upload_id,
-                to_upload_id=active.upload_id,
+                to_upload_id=newest,
                 reason=reason,
                 corrected_by_id=actor.id,
                 corrected_at=now,

@@ -55,7 +55,8 @@ def verify(
     period = session.exec(select(Period).where(Period.code == period_code)).first()
     if indicator is None or period is None:
         raise VerificationRefused("verification.unknown_figure")
-    active = session.get(ActiveUpload, (indicator.id, period.id))
+    rw = session.get(Area, rt.parent_id)
+    active = session.get(ActiveUpload, (indicator.id, period.id, rw.parent_id if rw else 0))
     if active is None:
         raise VerificationRefused("verification.unknown_figure")
     if active.upload_id != upload_id:
