@@ -499,4 +499,10 @@ ID = {
     "The coverage \"%(value)s\" is neither the city nor a kecamatan of this city (like kecamatan:35.78.03).": "Cakupan \"%(value)s\" bukan kota dan bukan kecamatan di kota ini (misalnya kecamatan:35.78.03).",
     "Source:": "Sumber:",
     "Source: %(count)s uploads": "Sumber: %(count)s unggahan",
+    "You chose to cover the whole city: figures of every kelurahan are replaced.": "Anda memilih mencakup seluruh kota: angka setiap kelurahan diganti.",
+    "You chose to cover kecamatan %(name)s: figures of all its kelurahan are replaced.": "Anda memilih mencakup kecamatan %(name)s: angka semua kelurahannya diganti.",
+    "Coverage": "Cakupan",
+    "Only the kelurahan the file has rows for": "Hanya kelurahan yang ada barisnya di berkas",
+    "The whole city": "Seluruh kota",
+    "Check again with this coverage": "Periksa lagi dengan cakupan ini",
 }

@@ -16,6 +16,7 @@ from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
 from tests.test_import_service import (
     edited_dispendik,
     kenjeran_rts,
+    sample_rows_only,
     unknown_rts,
     without_kenjeran,
     words_for_counts,
@@ -282,3 +283,34 @@ def test_a_commit_that_would_remove_figures_needs_the_confirmation_box(app, sess
     after = in_force(session, ["anak_sd"])
     assert len(after) == len(before) - rts
     assert not [rt for rt, _ in after if rt.startswith("35.78.29.1003.008.")]
+
+
+def test_the_operator_widens_the_coverage_to_a_kecamatan_on_the_report_page(app, session):
+    dispendik = signed_in(app, "dispendik", "dispendik-demo-2026")
+    wonorejo_only = sample_rows_only(lambda code, rw: code == "35.78.03.1005")
+    received = send(dispendik, "dispendik_anak_sekolah", DISPENDIK, content=wonorejo_only)
+    confirmed, _form = confirm_suggestions(dispendik, received.headers["Location"], "")
+    report_url = confirmed.headers["Location"]
+    html = dispendik.get(report_url).get_data(as_text=True)
+    assert re.findall(
+        r"<li>(.*?)</li>", re.search(r'<ul id="coverage">(.*?)</ul>', html, re.S).group(1)
+    ) == ["Kecamatan Rungkut: Wonorejo"]
+    assert 'id="removals"' not in html  # the other kelurahan keep their figures
+    posted = dispendik.post(report_url + "/cakupan", data={"coverage": "kecamatan:35.78.29"})
+    assert posted.headers["Location"].endswith(report_url)
+    html = dispendik.get(report_url).get_data(as_text=True)
+    assert "Anda memilih mencakup kecamatan Bulak: angka semua kelurahannya diganti." in html
+    coverage = re.search(r'<ul id="coverage">(.*?)</ul>', html, re.S).group(1)
+    assert "Kecamatan Bulak: " in coverage and "Kenjeran" in coverage
+    rts = sum(
+        1 for rt, ind in expected(DISPENDIK) if ind == "anak_sd" and rt.startswith("35.78.29.1003.")
+    )
+    removals = re.search(r'<div class="notice" id="removals">(.*?)</div>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", removals) == [
+        f"Kelurahan Kenjeran (kecamatan Bulak): {rts} RT, {rts * 5} angka"
+    ]
+    sha = re.search(r'name="sha256" value="(\w+)"', html).group(1)
+    dispendik.post(report_url + "/simpan", data={"sha256": sha, "confirm_removals": "1"})
+    after = in_force(session, ["anak_sd"])
+    assert not [rt for rt, _ in after if rt.startswith("35.78.29.1003.")]
+    assert [rt for rt, _ in after if rt.startswith("35.78.05.1005.")]  # Tegalsari kept

@@ -152,6 +152,7 @@ def dry_run_upload(
     heartbeat(engine, upload_id, "reading")
     mapping = Mapping.from_json(upload.mapping_applied) if upload.mapping_applied else None
     period = (upload.summary or {}).get("period", "")
+    widen = (upload.summary or {}).get("widen")  # the operator's wider coverage, if chosen
     report = preview_import(
         session,
         content,
@@ -160,6 +161,7 @@ def dry_run_upload(
         period,
         mapping,
         progress=lambda rows: heartbeat(engine, upload_id, "checking", rows),
+        widen=widen,
     )
     before_writing()
     upload = session.get(Upload, upload_id)
@@ -168,7 +170,7 @@ def dry_run_upload(
         return upload  # ended meanwhile (expired, stalled): no dry run revives it
     actor = session.get(User, upload.uploaded_by_id) if upload.uploaded_by_id else None
     staged = stage_import(session, report, actor, now, ttl, upload=upload)
-    staged.summary = {**staged.summary, "period": period}
+    staged.summary = {**staged.summary, "period": period, "widen": widen}
     session.add(staged)
     if build_report is not None and report.rows is not None and report.all_problems:
         keep_report(

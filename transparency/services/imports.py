@@ -112,6 +112,14 @@ def by_kecamatan(session: Session, codes) -> list[tuple[str, list[str]]]:
     return [(kec_name, kelurahan) for (_code, kec_name), kelurahan in groups.items()]
 
 
+def list_kecamatan(session: Session) -> list[tuple[str, str]]:
+    """Every kecamatan as (code, name), by code: the coverage an operator may choose."""
+    rows = session.exec(
+        select(Area.code, Area.name).where(Area.level == AreaLevel.KECAMATAN).order_by(Area.code)
+    )
+    return [tuple(row) for row in rows]
+
+
 def area_index(session: Session) -> importing.AreaIndex:
     """The area tree as the pipeline needs it: kelurahan by code and name, RTs by code."""
     kecamatan = aliased(Area)

@@ -298,6 +298,8 @@ def report(upload_id: int):
         upload=upload,
         blocked=blocked,
         coverage=imports.by_kecamatan(get_session(), summary.get("covers") or []),
+        widen=summary.get("widen"),
+        kecamatan=imports.list_kecamatan(get_session()),
         removals=[
             (*names.get(code, (code, "", ""))[::2], counts["rts"], counts["figures"])
             for code, counts in removed.items()
@@ -360,6 +362,30 @@ def commit(upload_id: int):
         else:
             db.commit()
             flash(_("The figures were saved and are now in force."))
+    return redirect(url_for("uploads.report", upload_id=upload.id))
+
+
+@bp.post("/<int:upload_id>/cakupan")
+@requires(Permission.UPLOADS_CREATE)
+def coverage(upload_id: int):
+    """Check the dry run again covering more than the file's kelurahan: the whole city or a
+    kecamatan, the operator's explicit choice (or back to the file's own coverage)."""
+    upload = _own(upload_id)
+    db = get_session()
+    if FlaskForm().validate_on_submit():
+        choice = request.form.get("coverage", "")
+        kecamatan = {f"kecamatan:{code}" for code, _name in imports.list_kecamatan(db)}
+        if upload.status != UploadStatus.READY or not imports.file_exists(db, upload):
+            flash(messages.refusal(imports.ImportRefused("import.already_done")), "error")
+        elif upload.uploaded_by_id != current_account().id:
+            flash(messages.refusal(imports.ImportRefused("import.not_yours")), "error")
+        elif choice not in {"", "city", *kecamatan}:
+            flash(messages.describe(Problem("import.bad_coverage", value=choice[:40])), "error")
+        else:
+            upload.status = UploadStatus.QUEUED
+            upload.summary = {**(upload.summary or {}), "widen": choice or None}
+            applied = upload.mapping_applied
+            _launch(upload, _iset_of(upload), Mapping.from_json(applied) if applied else None)
     return redirect(url_for("uploads.report", upload_id=upload.id))
 
 
