@@ -343,7 +343,7 @@ def test_im02_a_constraint_error_in_the_web_commit_is_a_retryable_message(app, s
     login(client, "dispendik")
 
     def negative(statement: str) -> str:
-        return statement.replace(", value FROM staged_figure", ", -1 FROM staged_figure")
+        return statement.replace("s.value, rw.parent_id FROM", "-1, rw.parent_id FROM")
 
     fault = Fault(session.connection(), rewrite=negative)
     try:
