@@ -353,12 +353,12 @@ def test_a_column_of_another_departments_indicator_refuses_the_file_naming_it(ap
     assert count_rows(session, StagedFigure, StagedFigure.upload_id == upload.id) == 0
     assert render(app, refused, "en")[0] == (
         'sheet "Rekap per RT", row 3, column J: This column ("BALITA STUNTING") holds figures '
-        "for balita_stunting, an indicator of DINKES, which only DINKES uploads. Nothing was "
-        "imported: delete the column and send the file again."
+        "for Stunted children under five, an indicator of DINKES, which only DINKES uploads. "
+        "Nothing was imported: delete the column and send the file again."
     )
     assert render(app, refused, "id")[0] == (
         'lembar "Rekap per RT", baris 3, kolom J: Kolom ini ("BALITA STUNTING") berisi angka '
-        "balita_stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
+        "Balita stunting, indikator milik DINKES yang hanya boleh diunggah oleh DINKES. Tidak "
         "ada yang diimpor: hapus kolom ini lalu kirim berkas lagi."
     )
 

@@ -120,3 +120,44 @@ def is_blank(value: object) -> bool:
     if value is None or value == "":
         return True
     return isinstance(value, str) and clean_text(value) == ""
+
+
+_RT_RW_LABEL = re.compile(r"(?<![A-Z])RT\s*/\s*RW(?![A-Z])[\s.:]*(\d{1,4})\s*/\s*(\d{1,4})(?!\d)")
+_LABELLED_NUMBER = re.compile(r"(?<![A-Z])(RT|RW)(?![A-Z])[\s.:]*(?:NO\b[\s.:]*)?(\d{1,4})(?!\d)")
+_PAIR_AFTER = re.compile(r"\s*/\s*(\d{1,4})(?!\d)")
+_BARE_PAIR = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
+
+
+def rt_rw_in_text(value: object, bare: bool = False) -> tuple[str | None, str | None, str | None]:
+    """The RT and RW numbers written in a text, zero-padded, and a problem code when
+    they cannot be told: ``RT 07 RW 03``, ``RW 03, RT 07``, ``DUSUN 3, RW 03, RT 07``,
+    ``Jl. Melati 5 RT 003/RW 002``, ``RT/RW 003/002``, ``RT 003/002``; with ``bare``
+    (a column headed RT/RW) also ``003/002``. Two different RT (or RW) numbers are
+    ``import.rt_text_many``; none is ``import.rt_text_none`` (with ``bare``, None for
+    both numbers and no code: the caller names the bad numbers)."""
+    text = clean_text(value).upper()
+    both = _RT_RW_LABEL.search(text)
+    found: dict[str, set[str]] = {"RT": set(), "RW": set()}
+    if both:
+        found["RT"].add(both.group(1))
+        found["RW"].add(both.group(2))
+        text = text[: both.start()] + " " + text[both.end() :]
+    pending = None
+    for match in _LABELLED_NUMBER.finditer(text):
+        found[match.group(1)].add(str(int(match.group(2))))
+        if match.group(1) == "RT":
+            pair = _PAIR_AFTER.match(text, match.end())
+            pending = pair.group(1) if pair else pending
+    found = {label: {str(int(n)) for n in numbers} for label, numbers in found.items()}
+    if not found["RW"] and pending is not None:
+        found["RW"].add(str(int(pending)))
+    if len(found["RT"]) > 1 or len(found["RW"]) > 1:
+        return None, None, "import.rt_text_many"
+    if not found["RT"] or not found["RW"]:
+        if bare and not found["RT"] and not found["RW"]:
+            match = _BARE_PAIR.match(text)
+            if match:
+                return area_number(match.group(1)), area_number(match.group(2)), None
+            return None, None, None
+        return None, None, "import.rt_text_none"
+    return area_number(found["RT"].pop()), area_number(found["RW"].pop()), None

@@ -57,6 +57,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from xlrd.compdoc import CompDoc
 from zlib_ng import zlib_ng
 
 from transparency.problems import Problem, UnreadableFile
@@ -232,7 +233,76 @@ def _inspect_ole(data: bytes, filename: str) -> Container:
         _fail("file.not_spreadsheet", filename=filename)  # a .doc or .msg, say
     if _xls_encrypted(data):
         _fail("file.encrypted")
-    return Container("xls", 1, len(data))
+    return Container("xls", 1, len(data), xls_hidden(data))
+
+
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x0809, 0x000A, 0x0085
+_BIFF_ROW, _BIFF_COLINFO = 0x0208, 0x007D
+_ROW_HIDDEN = 0x0020  # ROW grbit fDyZero: the row is hidden
+_COLUMN_HIDDEN = 0x0001  # COLINFO grbit fHidden
+MAX_HIDDEN_RANGES = 100_000
+
+
+def xls_hidden(data: bytes) -> dict[str, Hidden]:
+    """What each worksheet of a BIFF8 .xls hides, by sheet name: its ROW records with
+    fDyZero and COLUMN records (COLINFO) with fHidden, read record by record from the
+    workbook stream (bounded by the stream's length); the same ranges an .xlsx gives.
+    A stream that cannot be read hides nothing here (the reader then says why)."""
+    try:
+        document = CompDoc(data, logfile=io.StringIO())
+        stream = None
+        for name in ("Workbook", "Book"):
+            try:
+                stream = document.get_named_stream(name)
+            except Exception:  # noqa: BLE001,S112 - xlrd raises its own and others
+                continue
+            if stream:
+                break
+    except Exception:  # noqa: BLE001 - a damaged compound file: calamine will say
+        return {}
+    return _biff_hidden(stream or b"")
+
+
+def _biff_hidden(stream: bytes) -> dict[str, Hidden]:
+    """The hidden rows and columns of each sheet of a BIFF8 workbook stream."""
+    names: dict[int, str] = {}  # BOF offset → sheet name (BOUNDSHEET records)
+    found: dict[str, tuple[list, list]] = {}
+    current = None
+    position, end = 0, len(stream)
+    while position + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4 : position + 4 + size]
+        if kind == _BIFF_SHEET and len(body) >= 8:
+            length, flags = body[6], body[7]
+            raw = body[8 : 8 + (length * 2 if flags & 1 else length)]
+            names[struct.unpack_from("<I", body)[0]] = raw.decode(
+                "utf-16-le" if flags & 1 else "latin-1", "replace"
+            )
+        elif kind == _BIFF_BOF:
+            current = names.get(position)
+        elif kind == _BIFF_EOF:
+            current = None
+        elif current is not None and kind == _BIFF_ROW and len(body) >= 16:
+            row, grbit = struct.unpack_from("<H", body)[0], struct.unpack_from("<H", body, 12)[0]
+            if grbit & _ROW_HIDDEN:
+                _add_range(found.setdefault(current, ([], []))[0], row + 1, row + 1)
+        elif current is not None and kind == _BIFF_COLINFO and len(body) >= 10:
+            first, last, _width, _xf, grbit = struct.unpack_from("<HHHHH", body)
+            if grbit & _COLUMN_HIDDEN:
+                _add_range(found.setdefault(current, ([], []))[1], first + 1, last + 1)
+        position += 4 + size
+    return {
+        name: Hidden(tuple(map(tuple, rows)), tuple(map(tuple, columns)))
+        for name, (rows, columns) in found.items()
+    }
+
+
+def _add_range(ranges: list, first: int, last: int) -> None:
+    """Add a (first, last) range, joined to the previous one when they touch."""
+    if ranges and ranges[-1][1] + 1 >= first:
+        ranges[-1][1] = max(ranges[-1][1], last)
+    elif len(ranges) < MAX_HIDDEN_RANGES:
+        ranges.append([first, last])
 
 
 def _xls_encrypted(data: bytes) -> bool:

@@ -3,9 +3,12 @@
 Only views and CLI call this module; the pipeline itself knows codes, not words.
 """
 
+import csv
 from collections.abc import Callable
+from pathlib import Path
 
-from flask_babel import force_locale, gettext, lazy_gettext
+from flask import current_app, has_app_context
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext
 
 from transparency import error_report
 from transparency.problems import Problem
@@ -22,6 +25,8 @@ FIELDS = {
     "household_id": lazy_gettext("family card number (No. KK)"),
     "members": lazy_gettext("number of family members"),
     "category": lazy_gettext("category"),
+    "kecamatan_code": lazy_gettext("kecamatan code"),
+    "rt_text": lazy_gettext("RT and RW in a text (address, SLS name)"),
 }
 
 TEMPLATES = {
@@ -198,6 +203,13 @@ TEMPLATES = {
     "import.total_mismatch": lazy_gettext(
         "The stated total %(stated)s differs from the sum of the rows, %(computed)s."
     ),
+    "import.rt_text_none": lazy_gettext(
+        'No RT and RW number could be read from "%(value)s"; write them like RT 07 RW 03.'
+    ),
+    "import.rt_text_many": lazy_gettext(
+        '"%(value)s" names more than one RT or RW number, so it is not clear which RT the '
+        "row belongs to."
+    ),
 }
 
 EXAMPLES = {
@@ -217,8 +229,10 @@ def describe(problem: Problem) -> str:
     """The problem's reason as one sentence in the current locale."""
     params = {"value": problem.value or "", **problem.params}
     if "field" in params:
-        params["example"] = EXAMPLES.get(params["field"], params["field"])
-        params["field"] = str(FIELDS.get(params["field"], params["field"]))
+        params.setdefault("example", EXAMPLES.get(params["field"], params["field"]))
+        params["field"] = field_label(params["field"])
+    if "indicator" in params:
+        params["indicator"] = field_label(params["indicator"])
     template = TEMPLATES.get(problem.code)
     return str(template) % params if template else problem.code
 
@@ -336,8 +350,29 @@ def refusal(error) -> str:
 
 
 def field_label(name: str) -> str:
-    """A mapped field's name for people (an indicator code stays as it is)."""
-    return str(FIELDS.get(name, name))
+    """A mapped field's or an indicator's name for people, in the current locale (an
+    indicator by its catalogue name: operators never see codes)."""
+    if name in FIELDS:
+        return str(FIELDS[name])
+    names = indicator_names().get(name)
+    if names is None:
+        return name
+    return names[1] if str(get_locale()) == "en" else names[0]
+
+
+def indicator_names() -> dict[str, tuple[str, str]]:
+    """Indicator code → (Indonesian name, English name), from the catalogue CSV of the
+    app's seed folder, read once per app."""
+    if not has_app_context():
+        return {}
+    names = current_app.extensions.get("indicator_names")
+    if names is None:
+        path = Path(current_app.config["SEED_DIR"]) / "indicators.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = csv.DictReader(handle)
+            names = {row["code"]: (row["name_id"], row["name_en"]) for row in rows}
+        current_app.extensions["indicator_names"] = names
+    return names
 
 
 def report_builder(lang: str) -> Callable[[list[list], int, list[Problem]], bytes]:
