@@ -499,4 +499,13 @@ ID = {
     "Give the columns with --column FIELD=COLUMN (fields: %(fields)s). Nothing was imported.": "Sebutkan kolomnya dengan --column ISIAN=KOLOM (isian: %(fields)s). Tidak ada yang diimpor.",
     'No RT and RW number could be read from "%(value)s"; write them like RT 07 RW 03.': 'Nomor RT dan RW tidak dapat dibaca dari "%(value)s"; tulis seperti RT 07 RW 03.',
     '"%(value)s" names more than one RT or RW number, so it is not clear which RT the row belongs to.': '"%(value)s" menyebut lebih dari satu nomor RT atau RW, sehingga tidak jelas baris ini milik RT yang mana.',
+    '"%(value)s" is a BPS region code (%(bps)s), not a Kemendagri kelurahan code. The walidata must first load the BPS crosswalk (flask city bps-crosswalk); until then these rows cannot be placed.': '"%(value)s" adalah kode wilayah BPS (%(bps)s), bukan kode kelurahan Kemendagri. Walidata harus memuat dulu tabel padanan kode BPS (flask city bps-crosswalk); sebelum itu baris ini tidak dapat ditempatkan.',
+    "The crosswalk has no column for the %(field)s (for example KODE BPS and KODE KEMENDAGRI).": "Tabel padanan tidak punya kolom untuk %(field)s (misalnya KODE BPS dan KODE KEMENDAGRI).",
+    '"%(value)s" is not a BPS desa/kelurahan code of this city (10 digits, like 3578020007).': '"%(value)s" bukan kode desa/kelurahan BPS kota ini (10 angka, seperti 3578020007).',
+    '"%(value)s" is not a kelurahan code of this city.': '"%(value)s" bukan kode kelurahan kota ini.',
+    "BPS code %(value)s is already given to another kelurahan.": "Kode BPS %(value)s sudah dipadankan dengan kelurahan lain.",
+    "BPS code": "kode BPS",
+    "Kemendagri code": "kode Kemendagri",
+    "Nothing was loaded.": "Tidak ada yang dimuat.",
+    "%(count)s BPS code(s) loaded as kelurahan aliases.": "%(count)s kode BPS dimuat sebagai nama lain kelurahan.",
 }

@@ -161,3 +161,31 @@ def rt_rw_in_text(value: object, bare: bool = False) -> tuple[str | None, str | 
             return None, None, None
         return None, None, "import.rt_text_none"
     return area_number(found["RT"].pop()), area_number(found["RW"].pop()), None
+
+
+def _digits(value: object) -> str:
+    """A code cell's digits, without dots and spaces ("" if anything else is in it)."""
+    text = clean_text(value).replace(".", "").replace(" ", "")
+    return text if text.isdigit() and text.isascii() else ""
+
+
+def bps_code(code: object, kecamatan_code: object, city: str) -> str | None:
+    """A BPS desa/kelurahan code (10 digits: the city's 4, the kecamatan's 3, the desa's
+    3, ``3578020007``) written in a kelurahan code cell, whole or split over a kecamatan
+    code (``020``) and a desa code (``007``) column; None for anything else. A Kemendagri
+    kelurahan number starts with 1 or 2 (``35.78.07.1002``), a BPS desa number with 0, so
+    the two are told apart."""
+    digits = _digits(code)
+    if len(digits) == 10 and digits.startswith(city) and digits[6] == "0":
+        return digits
+    kecamatan = _digits(kecamatan_code)
+    if not digits or len(digits) > 3 or not kecamatan:
+        return None
+    if len(kecamatan) <= 3:
+        return city + kecamatan.zfill(3) + digits.zfill(3)
+    if len(kecamatan) == 7 and kecamatan.startswith(city):
+        return kecamatan + digits.zfill(3)
+    return None
+
+
+BPS_ALIAS_PREFIX = "BPS "  # a crosswalk's BPS code is kept as the kelurahan alias "BPS 3578…"

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from transparency.codes import (
+    BPS_ALIAS_PREFIX,
     area_number,
+    bps_code,
     clean_text,
     count,
     is_blank,
@@ -383,11 +385,19 @@ class _Resolver:
 
     def __init__(self, index: AreaIndex):
         self.index = index
+        self.city = next(iter(index.kelurahan), "")[:5].replace(".", "")  # 35.78 → 3578
         self.cache: dict[tuple, tuple[str | None, str | None]] = {}
         self.numbers: dict[tuple, str | None] = {}
 
     def kelurahan(self, row: _Row) -> str | None:
         key = (row.get("kelurahan_code"), row.get("kelurahan"), row.get("kecamatan"))
+        kecamatan_code = row.get("kecamatan_code")
+        bps = bps_code(key[0], kecamatan_code, self.city) if not is_blank(key[0]) else None
+        if bps is not None:  # a BPS code: through the crosswalk the walidata loaded
+            codes = self.index.kelurahan_by_name.get(compact(BPS_ALIAS_PREFIX + bps), ())
+            if not codes:
+                row.fail("import.bps_code", "kelurahan_code", bps=bps)
+            return codes[0] if codes else None
         if key not in self.cache:
             self.cache[key] = self._resolve(*key)
         code, problem = self.cache[key]
@@ -724,7 +734,11 @@ class _FastPath:
         self.areas: dict[tuple, tuple[int, str] | None] = {}
         # With separate RT and RW columns the key is the kelurahan cells plus the two
         # numbers (``1``, ``01``, ``RT 001`` are one RT), so every RT is judged once.
-        place = [columns[n] for n in ("kelurahan_code", "kelurahan", "kecamatan") if n in columns]
+        place = [
+            columns[n]
+            for n in ("kelurahan_code", "kelurahan", "kecamatan", "kecamatan_code")
+            if n in columns
+        ]
         self.by_numbers = "rt_rw" not in columns and "rt" in columns and "rw" in columns and place
         if self.by_numbers:
             self.place_cells = _cells_of(place)
