@@ -502,7 +502,6 @@ ID = {
     '"%(value)s" is a BPS region code (%(bps)s), not a Kemendagri kelurahan code. The walidata must first load the BPS crosswalk (flask city bps-crosswalk); until then these rows cannot be placed.': '"%(value)s" adalah kode wilayah BPS (%(bps)s), bukan kode kelurahan Kemendagri. Walidata harus memuat dulu tabel padanan kode BPS (flask city bps-crosswalk); sebelum itu baris ini tidak dapat ditempatkan.',
     "The crosswalk has no column for the %(field)s (for example KODE BPS and KODE KEMENDAGRI).": "Tabel padanan tidak punya kolom untuk %(field)s (misalnya KODE BPS dan KODE KEMENDAGRI).",
     '"%(value)s" is not a BPS desa/kelurahan code of this city (10 digits, like 3578020007).': '"%(value)s" bukan kode desa/kelurahan BPS kota ini (10 angka, seperti 3578020007).',
-    '"%(value)s" is not a kelurahan code of this city.': '"%(value)s" bukan kode kelurahan kota ini.',
     "BPS code %(value)s is already given to another kelurahan.": "Kode BPS %(value)s sudah dipadankan dengan kelurahan lain.",
     "BPS code": "kode BPS",
     "Kemendagri code": "kode Kemendagri",
