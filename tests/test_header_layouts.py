@@ -329,3 +329,26 @@ def test_a_saved_mapping_is_checked_against_the_files_headers():
     assert saved_changes(read_sheets(xlsx(gone), "a.xlsx"), saved) == [
         {"field": "balita_stunting", "column": "D", "saved": "BALITA STUNTING", "now": ""}
     ]
+
+
+CELLS = st.one_of(
+    st.sampled_from(["", "RT", "RW", "SD", "Jumlah", "(1)", "Kode Kel", "ATS", "Ket."]),
+    st.text(max_size=12),
+    st.integers(-5, 5000),
+    st.floats(allow_nan=True),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(CELLS, min_size=0, max_size=6), min_size=0, max_size=6),
+    st.lists(st.tuples(*[st.integers(0, 6)] * 4), max_size=4),
+)
+def test_any_grid_with_any_merged_ranges_is_located_without_an_error(rows, ranges):
+    names = Names.of(DISPENDIK.column_aliases(), DISPENDIK.match_names())
+    merged = tuple(((r0, c0), (r0 + dr, c0 + dc)) for r0, c0, dr, dc in ranges)
+    found = locate(rows, names, merged or None)
+    if found is not None:
+        header, matched = found
+        assert 0 <= header.first <= header.last < header.data_start <= len(rows) + 1
+        assert len(set(matched.columns.values())) == len(matched.columns)

@@ -151,14 +151,16 @@ def band(rows: list[list], first: int, last: int, merged: tuple | None = None) -
                 spread[c].append(title)
     # a group title's own column: it is a title too when it spans columns
     for (r, c), end in covering.items():
-        if end > c and c < width and parts[c] and r < last:
-            parts[c].remove(clean_text(rows[r][c]))
-            spread[c].insert(0, clean_text(rows[r][c]))
+        text = clean_text(rows[r][c]) if c < len(rows[r]) else ""
+        if end > c and r < last and text and text in parts[c]:
+            parts[c].remove(text)
+            spread[c].insert(0, text)
     if not known:
         for c in range(width):
             for r in range(first, last):
                 text = clean_text(rows[r][c]) if c < len(rows[r]) else ""
-                if text and c + 1 < width and any(title == text for title in spread[c + 1]):
+                spreads = c + 1 < width and text in spread[c + 1]
+                if text and spreads and text in parts[c]:
                     parts[c].remove(text)
                     spread[c].insert(0, text)
     data_start = last + 1

@@ -108,6 +108,9 @@ def suggest_upload(
     mapping, problems = suggest_mapping(sheets, iset, partial=True) if sheets else (None, [])
     sheet = next((s for s in sheets if mapping and s.name == mapping.sheet), None)
     if (saved is not None and not changes) or mapping is None or sheet is None:
+        if changes:  # a saved mapping that does not fit a file without a header: never blind
+            upload.mapping_applied = {}
+            session.add(upload)
         del sheets  # a saved mapping that still fits, or nothing to map: the dry run says
         return dry_run_upload(
             session, progress_to, upload_id, iset, now, ttl, before_writing, build_report
