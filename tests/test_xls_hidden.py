@@ -122,3 +122,26 @@ def test_each_sheet_of_an_xls_keeps_its_own_hidden_rows():
 def test_an_xls_that_hides_nothing_and_a_damaged_one_hide_nothing():
     assert xls_hidden(xls(ROWS)) == {}
     assert xls_hidden(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)) == {}
+
+
+def fragmented(data: bytes) -> bytes:
+    """The same compound file with the workbook stream's sectors stored in reverse
+    order, chained through the FAT: the reader must follow the chain, not the bytes."""
+    fat = list(struct.unpack_from("<128I", data, 512))
+    directory = bytearray(data[1024:1536])
+    logical = [data[offset : offset + 512] for offset in range(1536, len(data), 512)]
+    n = len(logical)
+    for i in range(n):  # logical sector i lives in physical sector 2 + (n - 1 - i)
+        fat[2 + (n - 1 - i)] = 2 + (n - 2 - i) if i + 1 < n else 0xFFFFFFFE
+    struct.pack_into("<I", directory, 128 + 116, 2 + (n - 1))
+    body = b"".join(logical[n - 1 - j] for j in range(n))
+    return data[:512] + struct.pack("<128I", *fat) + bytes(directory) + body
+
+
+def test_a_workbook_stream_in_scattered_sectors_is_followed_through_the_fat():
+    legacy = xls(ROWS, (2, 4), (3,))
+    scattered = fragmented(legacy)
+    assert scattered != legacy
+    assert xls_hidden(scattered) == xls_hidden(legacy)
+    assert xls_hidden(legacy)["Data"].rows == ((3, 3), (5, 5))
+    assert xls_hidden(legacy)["Data"].columns == ((4, 4),)

@@ -154,7 +154,7 @@ def rt_rw_in_text(value: object, bare: bool = False) -> tuple[str | None, str | 
     if len(found["RT"]) > 1 or len(found["RW"]) > 1:
         return None, None, "import.rt_text_many"
     if not found["RT"] or not found["RW"]:
-        if bare and not found["RT"] and not found["RW"]:
+        if bare:
             match = _BARE_PAIR.match(text)
             if match:
                 return area_number(match.group(1)), area_number(match.group(2)), None

@@ -57,7 +57,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from xlrd.compdoc import CompDoc
 from zlib_ng import zlib_ng
 
 from transparency.problems import Problem, UnreadableFile
@@ -249,18 +248,61 @@ def xls_hidden(data: bytes) -> dict[str, Hidden]:
     workbook stream (bounded by the stream's length); the same ranges an .xlsx gives.
     A stream that cannot be read hides nothing here (the reader then says why)."""
     try:
-        document = CompDoc(data, logfile=io.StringIO())
-        stream = None
-        for name in ("Workbook", "Book"):
-            try:
-                stream = document.get_named_stream(name)
-            except Exception:  # noqa: BLE001,S112 - xlrd raises its own and others
-                continue
-            if stream:
-                break
-    except Exception:  # noqa: BLE001 - a damaged compound file: calamine will say
+        stream = _ole_stream(data, ("Workbook", "Book"))
+        return _biff_hidden(stream) if stream else {}
+    except (struct.error, IndexError, ValueError):
         return {}
-    return _biff_hidden(stream or b"")
+
+
+_SECTOR_END = 0xFFFFFFFA  # FAT values from here on are markers (end of chain, free …)
+MAX_SECTORS = 1 << 20  # sectors followed in one chain (a 512 MiB stream at 512 bytes each)
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The first of the named streams of an OLE2 compound file (MS-CFB), through its FAT
+    and directory; None when it is not there or lives in the mini stream (below 4,096
+    bytes, which no workbook with rows is). Every chain is bounded."""
+    shift = struct.unpack_from("<H", data, 30)[0]
+    if shift not in (9, 12):
+        return None
+    size = 1 << shift
+    fat_sectors, directory_start = struct.unpack_from("<II", data, 44)
+    cutoff, _mini, _count, difat_start, difat_count = struct.unpack_from("<IIIII", data, 56)
+    difat = list(struct.unpack_from("<109I", data, 76))
+    sector = difat_start
+    for _ in range(min(difat_count, MAX_SECTORS)):
+        if sector >= _SECTOR_END:
+            break
+        entries = struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size)
+        difat += entries[:-1]
+        sector = entries[-1]
+    fat: list[int] = []
+    for sector in difat[: min(fat_sectors, MAX_SECTORS)]:
+        if sector >= _SECTOR_END:
+            break
+        fat += struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size)
+
+    def read(start: int, length: int | None = None) -> bytes:
+        parts, sector = [], start
+        limit = MAX_SECTORS if length is None else length // size + 1
+        while sector < _SECTOR_END and len(parts) < limit:
+            offset = (sector + 1) * size
+            parts.append(data[offset : offset + size])
+            sector = fat[sector] if sector < len(fat) else _SECTOR_END
+        joined = b"".join(parts)
+        return joined if length is None else joined[:length]
+
+    directory = read(directory_start)
+    for offset in range(0, len(directory) - 127, 128):
+        entry = directory[offset : offset + 128]
+        length = struct.unpack_from("<H", entry, 64)[0]
+        name = entry[: max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
+        if entry[66] == 2 and name in names:
+            start, stream_size = struct.unpack_from("<IQ", entry, 116)
+            if shift == 9:  # version 3: the size's high half may hold anything
+                stream_size &= 0xFFFFFFFF
+            return None if stream_size < cutoff else read(start, stream_size)
+    return None
 
 
 def _biff_hidden(stream: bytes) -> dict[str, Hidden]:
