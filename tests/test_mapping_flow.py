@@ -6,6 +6,7 @@ takes the columns on the command line and saves them."""
 import io
 import re
 
+import flask_babel
 import openpyxl
 import pytest
 from sqlmodel import select
@@ -13,7 +14,9 @@ from sqlmodel import select
 from tests.conftest import SAMPLE_KELURAHAN, SAMPLES
 from tests.test_import_service import flask, import_args
 from tests.test_upload_web import DISPENDIK, commit, expected, in_force, send, signed_in
+from transparency import messages
 from transparency.models import ImportMapping, Upload
+from transparency.problems import Problem
 
 DEMO_KELURAHAN = SAMPLE_KELURAHAN
 pytestmark = pytest.mark.demo_once
@@ -166,3 +169,20 @@ def test_flask_import_with_a_saved_mapping_that_no_longer_fits_stops_naming_the_
         'Children of primary-school age (7–12): column E was headed "ANAK USIA SD (7-12)" '
         'and is now headed "ANAK USIA SMP (13-15)".'
     ) in result.output
+
+
+def test_messages_name_an_indicator_and_its_example_header_never_its_code(app):
+    missing = Problem(
+        "import.missing_column",
+        row=3,
+        sheet="Rekap",
+        params={"field": "anak_sd", "example": "ANAK USIA SD (7-12)"},
+    )
+    with app.app_context():
+        with flask_babel.force_locale("id"):
+            indonesian = messages.describe(missing)
+        with flask_babel.force_locale("en"):
+            english = messages.describe(missing)
+    assert indonesian.startswith("Kolom Anak usia SD (7–12) tidak ditemukan.")
+    assert '"ANAK USIA SD (7-12)"' in indonesian and "anak_sd" not in indonesian
+    assert english.startswith("The column for Children of primary-school age (7–12) was not")
