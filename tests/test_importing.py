@@ -219,8 +219,18 @@ def test_missing_required_columns_are_named():
     mapping, problems = suggest_mapping([sheet(rows)], DINSOS)
     assert mapping is None
     assert problems == [
-        Problem("import.missing_column", row=1, sheet="Data", params={"field": "household_id"}),
-        Problem("import.missing_column", row=1, sheet="Data", params={"field": "category"}),
+        Problem(
+            "import.missing_column",
+            row=1,
+            sheet="Data",
+            params={"field": "household_id", "example": "NO KK"},
+        ),
+        Problem(
+            "import.missing_column",
+            row=1,
+            sheet="Data",
+            params={"field": "category", "example": "KATEGORI"},
+        ),
     ]
 
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 
 from transparency import messages
 from transparency.db import get_session
-from transparency.services import accounts, demo
+from transparency.services import accounts, demo, wilayah
 from transparency.services.register import RegisterReport, import_register
 
 
@@ -38,6 +38,24 @@ def city_load_command() -> None:
     demo.load_city(session, Path(current_app.config["SEED_DIR"]))
     session.commit()
     click.echo("City tree and catalogue loaded.")
+
+
+@city_cli.command("bps-crosswalk")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+def city_bps_crosswalk_command(file: Path, lang: str) -> None:
+    """Load a BPS ↔ Kemendagri crosswalk (CSV or XLSX with a BPS desa code and a
+    Kemendagri kelurahan code column) as kelurahan aliases, all or nothing."""
+    session = get_session()
+    with force_locale(lang):
+        added, problems = wilayah.load_bps_crosswalk(session, file.read_bytes(), file.name)
+        if problems:
+            session.rollback()
+            for problem in problems:
+                click.echo(messages.render(problem), err=True)
+            raise click.ClickException(gettext("Nothing was loaded."))
+        session.commit()
+        click.echo(gettext("%(count)s BPS code(s) loaded as kelurahan aliases.", count=added))
 
 
 @click.group("accounts", cls=AppGroup)

@@ -28,6 +28,13 @@ from transparency.spreadsheets import column_letter
 @click.option("--period", required=True, help="Month, e.g. 2026-10.")
 @click.option("--mapping", "mapping_name", help="Use the department's saved mapping.")
 @click.option("--save-mapping", help="Save the mapping applied under this name.")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Read a field from this column (letters or a 1-based number), e.g. anak_sd=E.",
+)
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option(
     "--coverage",
@@ -47,6 +54,7 @@ def import_command(
     period,
     mapping_name,
     save_mapping,
+    columns,
     dry_run,
     widen,
     confirm_removals,
@@ -69,6 +77,7 @@ def import_command(
                     gettext("There is no saved mapping %(name)s.", name=mapping_name)
                 )
         data = file.read_bytes()
+        mapping = _resolved(data, file.name, iset, mapping, _columns(columns))
         report = imports.preview_import(
             session, data, file.name, iset, period, mapping, widen=widen
         )
@@ -99,6 +108,77 @@ def import_command(
             raise click.ClickException(messages.refusal(refused)) from None
         session.commit()
         click.echo(gettext("Committed as upload %(id)s.", id=upload.id))
+
+
+def _columns(given: tuple[str, ...]) -> dict[str, int]:
+    """``--column FIELD=COLUMN`` options as field → zero-based column."""
+    columns = {}
+    for spec in given:
+        name, _, column = spec.partition("=")
+        index = mappings.column_index(column)
+        if not name.strip() or index is None:
+            raise click.ClickException(
+                gettext(
+                    'Give a column as FIELD=COLUMN, e.g. anak_sd=E or anak_sd=5 (not "%(spec)s").',
+                    spec=spec,
+                )
+            )
+        columns[name.strip()] = index
+    return columns
+
+
+def _resolved(data, filename, iset, saved, columns):
+    """The mapping to import with: the saved one checked against the file's headers, the
+    columns given on the command line applied; stops with exit status 1, naming what is
+    missing or moved and the columns found, when it cannot be read so."""
+    try:
+        resolved = mappings.resolve_mapping(data, filename, iset, saved, columns)
+    except mappings.UnknownField as exc:
+        raise click.ClickException(
+            gettext("This indicator set has no field %(fields)s.", fields=str(exc))
+        ) from exc
+    if resolved.mapping is None:
+        return saved  # unreadable or no header: the dry run reports why
+    if not resolved.changes and not resolved.missing:
+        return resolved.mapping if (saved is not None or columns) else None
+    lines = []
+    for change in resolved.changes:
+        lines.append(
+            gettext(
+                '%(field)s: column %(column)s was headed "%(saved)s" and is now headed "%(now)s".',
+                field=messages.field_label(change["field"]),
+                column=change["column"],
+                saved=change["saved"],
+                now=change["now"],
+            )
+        )
+    if resolved.changes:
+        lines.insert(0, gettext("The saved mapping does not fit this file:"))
+    if resolved.missing:
+        lines.append(
+            gettext(
+                "Columns not found: %(fields)s.",
+                fields=", ".join(messages.field_label(name) for name in resolved.missing),
+            )
+        )
+    found = resolved.suggestion or resolved.mapping
+    lines.append(gettext("Columns found in the file:"))
+    for name, column in sorted(found.columns.items(), key=lambda item: item[1]):
+        lines.append(
+            f"  {column_letter(column)}  {found.headers.get(name, '')!r} → "
+            f"{messages.field_label(name)}"
+        )
+    lines.append(
+        gettext(
+            "Give the columns with --column FIELD=COLUMN (fields: %(fields)s). Nothing was "
+            "imported.",
+            fields="; ".join(
+                f"{name} = {messages.field_label(name)}" for name in iset.column_aliases()
+            ),
+        )
+    )
+    click.echo("\n".join(lines), err=True)
+    raise SystemExit(1)
 
 
 @click.command("purge-uploads")
@@ -225,7 +305,7 @@ def format_report(report: imports.ImportReport) -> str:
         )
         for change in plan.changed[:10]:
             lines.append(
-                f"  {report.rt_codes.get(change.rt_id)} {change.indicator}: "
+                f"  {report.rt_codes.get(change.rt_id)} {messages.field_label(change.indicator)}: "
                 f"{change.old} → {change.new}"
             )
     problems = report.listed_problems  # the same problem on many rows: one line

@@ -120,3 +120,72 @@ def is_blank(value: object) -> bool:
     if value is None or value == "":
         return True
     return isinstance(value, str) and clean_text(value) == ""
+
+
+_RT_RW_LABEL = re.compile(r"(?<![A-Z])RT\s*/\s*RW(?![A-Z])[\s.:]*(\d{1,4})\s*/\s*(\d{1,4})(?!\d)")
+_LABELLED_NUMBER = re.compile(r"(?<![A-Z])(RT|RW)(?![A-Z])[\s.:]*(?:NO\b[\s.:]*)?(\d{1,4})(?!\d)")
+_PAIR_AFTER = re.compile(r"\s*/\s*(\d{1,4})(?!\d)")
+_BARE_PAIR = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
+
+
+def rt_rw_in_text(value: object, bare: bool = False) -> tuple[str | None, str | None, str | None]:
+    """The RT and RW numbers written in a text, zero-padded, and a problem code when
+    they cannot be told: ``RT 07 RW 03``, ``RW 03, RT 07``, ``DUSUN 3, RW 03, RT 07``,
+    ``Jl. Melati 5 RT 003/RW 002``, ``RT/RW 003/002``, ``RT 003/002``; with ``bare``
+    (a column headed RT/RW) also ``003/002``. Two different RT (or RW) numbers are
+    ``import.rt_text_many``; none is ``import.rt_text_none`` (with ``bare``, None for
+    both numbers and no code: the caller names the bad numbers)."""
+    text = clean_text(value).upper()
+    both = _RT_RW_LABEL.search(text)
+    found: dict[str, set[str]] = {"RT": set(), "RW": set()}
+    if both:
+        found["RT"].add(both.group(1))
+        found["RW"].add(both.group(2))
+        text = text[: both.start()] + " " + text[both.end() :]
+    pending = None
+    for match in _LABELLED_NUMBER.finditer(text):
+        found[match.group(1)].add(str(int(match.group(2))))
+        if match.group(1) == "RT":
+            pair = _PAIR_AFTER.match(text, match.end())
+            pending = pair.group(1) if pair else pending
+    found = {label: {str(int(n)) for n in numbers} for label, numbers in found.items()}
+    if not found["RW"] and pending is not None:
+        found["RW"].add(str(int(pending)))
+    if len(found["RT"]) > 1 or len(found["RW"]) > 1:
+        return None, None, "import.rt_text_many"
+    if not found["RT"] or not found["RW"]:
+        if bare:
+            match = _BARE_PAIR.match(text)
+            if match:
+                return area_number(match.group(1)), area_number(match.group(2)), None
+            return None, None, None
+        return None, None, "import.rt_text_none"
+    return area_number(found["RT"].pop()), area_number(found["RW"].pop()), None
+
+
+def _digits(value: object) -> str:
+    """A code cell's digits, without dots and spaces ("" if anything else is in it)."""
+    text = clean_text(value).replace(".", "").replace(" ", "")
+    return text if text.isdigit() and text.isascii() else ""
+
+
+def bps_code(code: object, kecamatan_code: object, city: str) -> str | None:
+    """A BPS desa/kelurahan code (10 digits: the city's 4, the kecamatan's 3, the desa's
+    3, ``3578020007``) written in a kelurahan code cell, whole or split over a kecamatan
+    code (``020``) and a desa code (``007``) column; None for anything else. A Kemendagri
+    kelurahan number starts with 1 or 2 (``35.78.07.1002``), a BPS desa number with 0, so
+    the two are told apart."""
+    digits = _digits(code)
+    if len(digits) == 10 and digits.startswith(city) and digits[6] == "0":
+        return digits
+    kecamatan = _digits(kecamatan_code)
+    if not digits or len(digits) > 3 or not kecamatan:
+        return None
+    if len(kecamatan) <= 3:
+        return city + kecamatan.zfill(3) + digits.zfill(3)
+    if len(kecamatan) == 7 and kecamatan.startswith(city):
+        return kecamatan + digits.zfill(3)
+    return None
+
+
+BPS_ALIAS_PREFIX = "BPS "  # a crosswalk's BPS code is kept as the kelurahan alias "BPS 3578…"

@@ -232,7 +232,119 @@ def _inspect_ole(data: bytes, filename: str) -> Container:
         _fail("file.not_spreadsheet", filename=filename)  # a .doc or .msg, say
     if _xls_encrypted(data):
         _fail("file.encrypted")
-    return Container("xls", 1, len(data))
+    return Container("xls", 1, len(data), xls_hidden(data))
+
+
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x0809, 0x000A, 0x0085
+_BIFF_ROW, _BIFF_COLINFO = 0x0208, 0x007D
+_ROW_HIDDEN = 0x0020  # ROW grbit fDyZero: the row is hidden
+_COLUMN_HIDDEN = 0x0001  # COLINFO grbit fHidden
+MAX_HIDDEN_RANGES = 100_000
+
+
+def xls_hidden(data: bytes) -> dict[str, Hidden]:
+    """What each worksheet of a BIFF8 .xls hides, by sheet name: its ROW records with
+    fDyZero and COLUMN records (COLINFO) with fHidden, read record by record from the
+    workbook stream (bounded by the stream's length); the same ranges an .xlsx gives.
+    A stream that cannot be read hides nothing here (the reader then says why)."""
+    try:
+        stream = _ole_stream(data, ("Workbook", "Book"))
+        return _biff_hidden(stream) if stream else {}
+    except (struct.error, IndexError, ValueError):
+        return {}
+
+
+_SECTOR_END = 0xFFFFFFFA  # FAT values from here on are markers (end of chain, free …)
+MAX_SECTORS = 1 << 20  # sectors followed in one chain (a 512 MiB stream at 512 bytes each)
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The first of the named streams of an OLE2 compound file (MS-CFB), through its FAT
+    and directory; None when it is not there or lives in the mini stream (below 4,096
+    bytes, which no workbook with rows is). Every chain is bounded."""
+    shift = struct.unpack_from("<H", data, 30)[0]
+    if shift not in (9, 12):
+        return None
+    size = 1 << shift
+    fat_sectors, directory_start = struct.unpack_from("<II", data, 44)
+    cutoff, _mini, _count, difat_start, difat_count = struct.unpack_from("<IIIII", data, 56)
+    difat = list(struct.unpack_from("<109I", data, 76))
+    sector = difat_start
+    for _ in range(min(difat_count, MAX_SECTORS)):
+        if sector >= _SECTOR_END:
+            break
+        entries = struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size)
+        difat += entries[:-1]
+        sector = entries[-1]
+    fat: list[int] = []
+    for sector in difat[: min(fat_sectors, MAX_SECTORS)]:
+        if sector >= _SECTOR_END:
+            break
+        fat += struct.unpack_from(f"<{size // 4}I", data, (sector + 1) * size)
+
+    def read(start: int, length: int | None = None) -> bytes:
+        parts, sector = [], start
+        limit = MAX_SECTORS if length is None else length // size + 1
+        while sector < _SECTOR_END and len(parts) < limit:
+            offset = (sector + 1) * size
+            parts.append(data[offset : offset + size])
+            sector = fat[sector] if sector < len(fat) else _SECTOR_END
+        joined = b"".join(parts)
+        return joined if length is None else joined[:length]
+
+    directory = read(directory_start)
+    for offset in range(0, len(directory) - 127, 128):
+        entry = directory[offset : offset + 128]
+        length = struct.unpack_from("<H", entry, 64)[0]
+        name = entry[: max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
+        if entry[66] == 2 and name in names:
+            start, stream_size = struct.unpack_from("<IQ", entry, 116)
+            if shift == 9:  # version 3: the size's high half may hold anything
+                stream_size &= 0xFFFFFFFF
+            return None if stream_size < cutoff else read(start, stream_size)
+    return None
+
+
+def _biff_hidden(stream: bytes) -> dict[str, Hidden]:
+    """The hidden rows and columns of each sheet of a BIFF8 workbook stream."""
+    names: dict[int, str] = {}  # BOF offset → sheet name (BOUNDSHEET records)
+    found: dict[str, tuple[list, list]] = {}
+    current = None
+    position, end = 0, len(stream)
+    while position + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4 : position + 4 + size]
+        if kind == _BIFF_SHEET and len(body) >= 8:
+            length, flags = body[6], body[7]
+            raw = body[8 : 8 + (length * 2 if flags & 1 else length)]
+            names[struct.unpack_from("<I", body)[0]] = raw.decode(
+                "utf-16-le" if flags & 1 else "latin-1", "replace"
+            )
+        elif kind == _BIFF_BOF:
+            current = names.get(position)
+        elif kind == _BIFF_EOF:
+            current = None
+        elif current is not None and kind == _BIFF_ROW and len(body) >= 16:
+            row, grbit = struct.unpack_from("<H", body)[0], struct.unpack_from("<H", body, 12)[0]
+            if grbit & _ROW_HIDDEN:
+                _add_range(found.setdefault(current, ([], []))[0], row + 1, row + 1)
+        elif current is not None and kind == _BIFF_COLINFO and len(body) >= 10:
+            first, last, _width, _xf, grbit = struct.unpack_from("<HHHHH", body)
+            if grbit & _COLUMN_HIDDEN:
+                _add_range(found.setdefault(current, ([], []))[1], first + 1, last + 1)
+        position += 4 + size
+    return {
+        name: Hidden(tuple(map(tuple, rows)), tuple(map(tuple, columns)))
+        for name, (rows, columns) in found.items()
+    }
+
+
+def _add_range(ranges: list, first: int, last: int) -> None:
+    """Add a (first, last) range, joined to the previous one when they touch."""
+    if ranges and ranges[-1][1] + 1 >= first:
+        ranges[-1][1] = max(ranges[-1][1], last)
+    elif len(ranges) < MAX_HIDDEN_RANGES:
+        ranges.append([first, last])
 
 
 def _xls_encrypted(data: bytes) -> bool:

@@ -14,23 +14,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from transparency.codes import area_number, clean_text, count, is_blank, kelurahan_code, name_key
+from transparency.codes import (
+    BPS_ALIAS_PREFIX,
+    area_number,
+    bps_code,
+    clean_text,
+    count,
+    is_blank,
+    kelurahan_code,
+    name_key,
+    rt_rw_in_text,
+)
+from transparency.headers import Band, Names, band, is_numbering_row, locate
 from transparency.indicator_sets import IndicatorSet
 from transparency.problems import Problem
 from transparency.spreadsheets import (
     Sheet,
-    best_header,
     column_letter,
     first_filled,
-    header_duplicates,
     header_key,
     row_label,
+    visible_sheets,
 )
 
 BLANK_AS_ZERO = ("", "-", "–", "—")
 PERSONAL_FIELDS = ("household_id",)  # read to count families once; never echoed or kept
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?E\+?\d+$", re.IGNORECASE)  # 3.57807E+15, as Excel shows
-_RT_RW = re.compile(r"^\D*?(\d{1,3})\D+?(\d{1,3})\D*$")
 
 
 def compact(name: object) -> str:
@@ -58,10 +67,14 @@ class Mapping:
     values: dict[str, str] = field(default_factory=dict)  # folded cell text → category
     headers: dict[str, str] = field(default_factory=dict)  # field → header text as written
     ignored: list[str] = field(default_factory=list)  # personal or unknown columns
+    # The first Excel row of a header of several rows (None: the header is one row);
+    # ``header_row`` is then the band's last row, or the numbered row below it.
+    header_first: int | None = None
+    missing: list[str] = field(default_factory=list)  # required fields not placed yet
 
     def to_json(self) -> dict:
         """A plain dict to save as a named mapping."""
-        return {
+        data = {
             "sheet": self.sheet,
             "header_row": self.header_row,
             "columns": self.columns,
@@ -69,6 +82,11 @@ class Mapping:
             "headers": self.headers,
             "ignored": self.ignored,
         }
+        if self.header_first:
+            data["header_first"] = self.header_first
+        if self.missing:
+            data["missing"] = self.missing
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Mapping":
@@ -80,6 +98,8 @@ class Mapping:
             values=dict(data.get("values", {})),
             headers=dict(data.get("headers", {})),
             ignored=list(data.get("ignored", [])),
+            header_first=int(data["header_first"]) if data.get("header_first") else None,
+            missing=list(data.get("missing", [])),
         )
 
 
@@ -100,51 +120,133 @@ def required_fields(iset: IndicatorSet) -> list[str]:
 
 
 def suggest_mapping(
-    sheets: list[Sheet], iset: IndicatorSet
+    sheets: list[Sheet], iset: IndicatorSet, partial: bool = False
 ) -> tuple[Mapping | None, list[Problem]]:
-    """The best visible sheet and header row, its columns, and the category values found."""
-    sheet, index, columns = best_header(sheets, iset.column_aliases())
-    if sheet is None:
+    """The best visible sheet and header band, its columns, and the category values found.
+
+    The header is one to three rows (``headers.locate``): a group title over sub-headers,
+    numbered rows below skipped. A field that cannot be placed, or that two columns are
+    headed as, is a problem; the mapping is then None, unless ``partial``: then it holds
+    what was found, with the missing fields in ``Mapping.missing``, for the operator to
+    complete on the mapping page."""
+    names = Names.of(iset.column_aliases(), iset.match_names())
+    best = None
+    for candidate in visible_sheets(sheets):
+        found = locate(candidate.rows, names, candidate.merged)
+        if found is not None and (best is None or found[1].strength > best[2].strength):
+            best = (candidate, *found)
+    if best is None:
         return None, [Problem("import.no_header")]
+    sheet, band, matched = best
+    columns = dict(matched.columns)
     if "rt_rw" in columns and "rt" not in columns:
         columns["rt"] = columns["rt_rw"]
-    missing = [name for name in required_fields(iset) if name not in columns]
-    if "kelurahan_code" not in columns and "kelurahan" not in columns:
-        missing.insert(0, "kelurahan")
-    header = sheet.rows[index]
+    if "rt" in columns or "rw" in columns:
+        columns.pop("rt_text", None)  # an address is read only when no column holds the RT
+    elif "rt_text" in columns:
+        columns["rt"] = columns["rt_text"]
+    missing = missing_fields(columns, iset)
+    row = band.last + 1
+    aliases = iset.column_aliases()
     problems = [
-        Problem("import.missing_column", row=index + 1, sheet=sheet.name, params={"field": name})
+        Problem(
+            "import.missing_column",
+            row=row,
+            sheet=sheet.name,
+            params={"field": name, "example": (aliases.get(name) or (name,))[0]},
+        )
         for name in missing
     ]
-    aliases = iset.column_aliases()
-    for problem in problems:  # an indicator's column: an example header of its own
-        if problem.params["field"] in iset.indicators and aliases.get(problem.params["field"]):
-            problem.params["example"] = aliases[problem.params["field"]][0]
-    problems += _duplicate_columns(header, index + 1, sheet.name, iset)
-    if problems:
+    problems += _duplicate_columns(band, matched.duplicates, row, sheet.name)
+    if problems and not partial:
         return None, problems
     mapping = Mapping(
         sheet=sheet.name,
-        header_row=index + 1,
+        header_row=band.data_start,
         columns=columns,
-        headers={name: clean_text(header[col]) for name, col in columns.items()},
+        headers={name: band.text(col) for name, col in columns.items()},
+        header_first=band.first + 1 if band.first + 1 != band.data_start else None,
+        missing=missing,
     )
     used = set(columns.values())
     mapping.ignored = [
-        clean_text(cell)
-        for col, cell in enumerate(header)
-        if col not in used and not is_blank(cell)
+        band.text(col) for col in range(len(band.parts)) if col not in used and band.text(col)
     ]
-    if iset.shape == "household":
-        mapping.values = _suggest_values(sheet.rows[index + 1 :], columns["category"], iset)
-    return mapping, []
+    if iset.shape == "household" and "category" in columns:
+        mapping.values = _suggest_values(sheet.rows[band.data_start :], columns["category"], iset)
+    return mapping, problems
 
 
-def _duplicate_columns(header: list, row: int, sheet: str, iset: IndicatorSet) -> list[Problem]:
+def missing_fields(columns: dict[str, int], iset: IndicatorSet) -> list[str]:
+    """The required fields a set of columns leaves out (the kelurahan first)."""
+    missing = [name for name in required_fields(iset) if name not in columns]
+    if "kelurahan_code" not in columns and "kelurahan" not in columns:
+        missing.insert(0, "kelurahan")
+    return missing
+
+
+def header_texts(sheet: Sheet, mapping: Mapping) -> list[str]:
+    """Each column's header as one text (the band's rows stacked, a numbered row left
+    out), as ``suggest_mapping`` read it."""
+    first = (mapping.header_first or mapping.header_row) - 1
+    last = mapping.header_row - 1
+    if last > first and is_numbering_row(sheet.rows[last]):
+        last -= 1
+    found = band(sheet.rows, first, last, sheet.merged)
+    return [found.text(column) for column in range(len(found.parts))]
+
+
+def saved_changes(sheets: list[Sheet], saved: Mapping) -> list[dict]:
+    """The columns of a saved mapping whose header in this file is not the one saved
+    (moved, renamed or gone), each as field, column letter, the header saved and the
+    header there now: such a file is shown on the mapping page, never read blind. A
+    mapping saved without headers has nothing to compare and is taken as it is."""
+    sheet = next((s for s in visible_sheets(sheets) if s.name == saved.sheet), None)
+    fits = sheet is not None and saved.header_row <= len(sheet.rows)
+    now = header_texts(sheet, saved) if fits else []
+    changes = []
+    for name, column in sorted(saved.columns.items(), key=lambda item: item[1]):
+        if name not in saved.headers:
+            continue
+        there = now[column] if column < len(now) else ""
+        if header_key(there) != header_key(saved.headers[name]):
+            changes.append(
+                {
+                    "field": name,
+                    "column": column_letter(column),
+                    "saved": saved.headers[name],
+                    "now": there,
+                }
+            )
+    return changes
+
+
+SAMPLES = 3  # values shown under each column on the mapping page
+SAMPLE_ROWS = 200  # rows below the header searched for them
+SAMPLE_CHARS = 40
+_LONG_DIGITS = re.compile(r"\d{8,}")
+
+
+def samples(sheet: Sheet, mapping: Mapping, width: int) -> list[list[str]]:
+    """Up to three values of each column below the header, for the operator to see what
+    a column holds; long digit runs (No. KK, NIK) are shown by their first four digits."""
+    found: list[list[str]] = [[] for _ in range(width)]
+    for cells in sheet.rows[mapping.header_row : mapping.header_row + SAMPLE_ROWS]:
+        for column, cell in enumerate(cells[:width]):
+            text = clean_text(cell)
+            if text and len(found[column]) < SAMPLES:
+                text = _LONG_DIGITS.sub(lambda m: m.group(0)[:4] + "\u2026", text)
+                found[column].append(text[:SAMPLE_CHARS])
+    return found
+
+
+def _duplicate_columns(
+    header: Band, duplicates: dict[str, list[int]], row: int, sheet: str
+) -> list[Problem]:
     """A field headed twice (battery SS-05): which column holds it is anybody's guess, so
     the file is refused naming both columns, rather than the first silently read."""
     problems = []
-    for name, columns in header_duplicates(header, iset.column_aliases()).items():
+    for name, columns in duplicates.items():
         first = columns[0]
         for column in columns[1:]:
             problems.append(
@@ -152,14 +254,14 @@ def _duplicate_columns(header: list, row: int, sheet: str, iset: IndicatorSet) -
                     "import.duplicate_column",
                     row=row,
                     column=column_letter(column),
-                    value=clean_text(header[column]),
+                    value=header.text(column),
                     sheet=sheet,
                     params={
                         "field": name,
                         "first": column_letter(first),
-                        "first_header": clean_text(header[first]),
+                        "first_header": header.text(first),
                         "second": column_letter(column),
-                        "second_header": clean_text(header[column]),
+                        "second_header": header.text(column),
                     },
                 )
             )
@@ -172,7 +274,7 @@ def foreign_columns(sheet: Sheet, mapping: Mapping, iset: IndicatorSet) -> list[
     error naming the column, its header, the indicator and its department)."""
     if not iset.foreign:
         return []
-    header = sheet.rows[mapping.header_row - 1]
+    header = header_texts(sheet, mapping)
     aliases = {header_key(alias): item for item in reversed(iset.foreign) for alias in item.aliases}
     read = set(mapping.columns.values())
     problems = []
@@ -185,7 +287,7 @@ def foreign_columns(sheet: Sheet, mapping: Mapping, iset: IndicatorSet) -> list[
                 "import.other_department_column",
                 row=mapping.header_row,
                 column=column_letter(column),
-                value=clean_text(cell),
+                value=cell,
                 sheet=sheet.name,
                 params={"indicator": item.indicator, "department": item.department.upper()},
             )
@@ -207,6 +309,11 @@ def category_values(sheet: Sheet, mapping: Mapping, limit: int = 100) -> list[st
     if column is None:
         return []
     return sorted(_folded(sheet.rows[mapping.header_row :], column) - {""})[:limit]
+
+
+def suggest_values(sheet: Sheet, mapping: Mapping, iset: IndicatorSet) -> dict[str, str]:
+    """The category texts below the header that match a category's aliases."""
+    return _suggest_values(sheet.rows[mapping.header_row :], mapping.columns["category"], iset)
 
 
 def _folded(rows: list[list], column: int) -> set[str]:
@@ -279,11 +386,19 @@ class _Resolver:
 
     def __init__(self, index: AreaIndex):
         self.index = index
+        self.city = next(iter(index.kelurahan), "")[:5].replace(".", "")  # 35.78 → 3578
         self.cache: dict[tuple, tuple[str | None, str | None]] = {}
         self.numbers: dict[tuple, str | None] = {}
 
     def kelurahan(self, row: _Row) -> str | None:
         key = (row.get("kelurahan_code"), row.get("kelurahan"), row.get("kecamatan"))
+        kecamatan_code = row.get("kecamatan_code")
+        bps = bps_code(key[0], kecamatan_code, self.city) if not is_blank(key[0]) else None
+        if bps is not None:  # a BPS code: through the crosswalk the walidata loaded
+            codes = self.index.kelurahan_by_name.get(compact(BPS_ALIAS_PREFIX + bps), ())
+            if not codes:
+                row.fail("import.bps_code", "kelurahan_code", bps=bps)
+            return codes[0] if codes else None
         if key not in self.cache:
             self.cache[key] = self._resolve(*key)
         code, problem = self.cache[key]
@@ -332,10 +447,17 @@ class _Resolver:
 
     def rt(self, row: _Row, kelurahan: str | None) -> int | None:
         if "rt_rw" in row.columns and not is_blank(row.get("rt_rw")):
-            match = _RT_RW.match(clean_text(row.get("rt_rw")))
-            rt = area_number(match.group(1)) if match else None
-            rw = area_number(match.group(2)) if match else None
+            rt, rw, problem = rt_rw_in_text(row.get("rt_rw"), bare=True)
             rt_field = rw_field = "rt_rw"
+            if problem:
+                row.fail(problem, "rt_rw")
+                return None
+        elif "rt_text" in row.columns and "rw" not in row.columns:
+            rt, rw, problem = rt_rw_in_text(row.get("rt_text"))
+            rt_field = rw_field = "rt_text"
+            if problem:
+                row.fail(problem, "rt_text")
+                return None
         else:
             rt, rw = self.number(row.get("rt")), self.number(row.get("rw"))
             rt_field, rw_field = "rt", "rw"
@@ -613,7 +735,16 @@ def _cells_of(columns: list[int]) -> Callable[[list], tuple]:
 
 
 _UNSEEN = object()  # a cache miss (None is a remembered answer)
-_AREA_FIELDS = ("kelurahan_code", "kelurahan", "kecamatan", "rt_rw", "rt", "rw")
+_AREA_FIELDS = (
+    "kelurahan_code",
+    "kelurahan",
+    "kecamatan",
+    "kecamatan_code",
+    "rt_rw",
+    "rt_text",
+    "rt",
+    "rw",
+)
 
 
 class _FastPath:
@@ -636,7 +767,11 @@ class _FastPath:
         self.areas: dict[tuple, tuple[int, str] | None] = {}
         # With separate RT and RW columns the key is the kelurahan cells plus the two
         # numbers (``1``, ``01``, ``RT 001`` are one RT), so every RT is judged once.
-        place = [columns[n] for n in ("kelurahan_code", "kelurahan", "kecamatan") if n in columns]
+        place = [
+            columns[n]
+            for n in ("kelurahan_code", "kelurahan", "kecamatan", "kecamatan_code")
+            if n in columns
+        ]
         self.by_numbers = "rt_rw" not in columns and "rt" in columns and "rw" in columns and place
         if self.by_numbers:
             self.place_cells = _cells_of(place)

@@ -5,6 +5,7 @@ per RT; "rt": one row per RT, taken as it is), the header aliases of each column
 have, and how rows become indicator values. ``seed/indicator_sets.json`` holds them.
 """
 
+import csv
 import json
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -55,11 +56,17 @@ class IndicatorSet:
     personal: tuple[str, ...] = field(default=())
     checks: tuple[Check, ...] = field(default=())
     foreign: tuple[ForeignIndicator, ...] = field(default=())  # other departments' columns
+    # indicator → (name in Indonesian, in English), from the catalogue beside the sets
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def indicators(self) -> tuple[str, ...]:
         """The indicator codes this set produces, in order."""
         return tuple(rule.indicator for rule in self.rules)
+
+    def match_names(self) -> dict[str, tuple[str, ...]]:
+        """Each indicator's catalogue names, which a header may be written as too."""
+        return {code: names for code, names in self.names.items() if code in self.indicators}
 
     def column_aliases(self) -> dict[str, tuple[str, ...]]:
         """Every field the header may hold, with its aliases (indicator columns included)."""
@@ -76,6 +83,7 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
     data = json.loads(path.read_text(encoding="utf-8"))
     common = {name: tuple(aliases) for name, aliases in data["common_fields"].items()}
     personal = tuple(data.get("personal_fields", ()))
+    names = _catalogue_names(path.parent / "indicators.csv")
     sets = {}
     for raw in data["sets"]:
         rules = tuple(
@@ -103,8 +111,17 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
                 Check(at_most=c["at_most"], sum_of=tuple(c["sum_of"]))
                 for c in raw.get("checks", ())
             ),
+            names={r.indicator: names[r.indicator] for r in rules if r.indicator in names},
         )
     return {code: _with_foreign(iset, sets.values()) for code, iset in sets.items()}
+
+
+def _catalogue_names(path: Path) -> dict[str, tuple[str, str]]:
+    """Indicator code → (name_id, name_en) from the catalogue CSV, if there is one."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: (row["name_id"], row["name_en"]) for row in csv.DictReader(handle)}
 
 
 def _with_foreign(iset: IndicatorSet, sets) -> IndicatorSet:

@@ -26,6 +26,10 @@ FIELDS = {
     "household_id": lazy_gettext("family card number (No. KK)"),
     "members": lazy_gettext("number of family members"),
     "category": lazy_gettext("category"),
+    "kecamatan_code": lazy_gettext("kecamatan code"),
+    "rt_text": lazy_gettext("RT and RW in a text (address, SLS name)"),
+    "bps": lazy_gettext("BPS code"),
+    "kemendagri": lazy_gettext("Kemendagri code"),
 }
 
 TEMPLATES = {
@@ -213,6 +217,28 @@ TEMPLATES = {
     ),
     "import.total_mismatch": lazy_gettext(
         "The stated total %(stated)s differs from the sum of the rows, %(computed)s."
+    ),
+    "import.rt_text_none": lazy_gettext(
+        'No RT and RW number could be read from "%(value)s"; write them like RT 07 RW 03.'
+    ),
+    "import.bps_code": lazy_gettext(
+        '"%(value)s" is a BPS region code (%(bps)s), not a Kemendagri kelurahan code. The '
+        "walidata must first load the BPS crosswalk (flask city bps-crosswalk); until then "
+        "these rows cannot be placed."
+    ),
+    "crosswalk.missing_column": lazy_gettext(
+        "The crosswalk has no column for the %(field)s (for example KODE BPS and KODE KEMENDAGRI)."
+    ),
+    "crosswalk.bad_bps_code": lazy_gettext(
+        '"%(value)s" is not a BPS desa/kelurahan code of this city (10 digits, like 3578020007).'
+    ),
+    "crosswalk.unknown_kelurahan": lazy_gettext(
+        '"%(value)s" is not a kelurahan code of this city.'
+    ),
+    "crosswalk.conflict": lazy_gettext("BPS code %(value)s is already given to another kelurahan."),
+    "import.rt_text_many": lazy_gettext(
+        '"%(value)s" names more than one RT or RW number, so it is not clear which RT the '
+        "row belongs to."
     ),
 }
 

@@ -45,14 +45,17 @@ _NOTE_START = re.compile(
 class Sheet:
     """One sheet's cells as Python values, from Excel row 1 and column A, and what the
     sheet hides from a person looking at it in Excel: (first, last) ranges of Excel row
-    numbers and of zero-based column indexes (known for .xlsx; an .xls hides nothing
-    we can see)."""
+    numbers and of zero-based column indexes (from an .xlsx's XML, an .xls's ROW and
+    COLINFO records)."""
 
     name: str
     visible: bool
     rows: list[list]
     hidden_rows: tuple[tuple[int, int], ...] = ()
     hidden_columns: tuple[tuple[int, int], ...] = ()
+    # Merged ranges ((first row, first column), (last row, last column)), zero-based, as
+    # the reader gives them; None where the format does not say (CSV).
+    merged: tuple | None = None
 
 
 def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
@@ -63,6 +66,8 @@ def read_sheets(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
         _refuse_outside(data, container.outside, limits)
     if container.kind in ("xlsx", "xls"):
         sheets = _read_workbook(data, limits, container.kind)
+        if container.kind == "xls":  # an .xls's hidden rows are known by sheet name
+            return [_hiding(sheet, container.hidden.get(sheet.name)) for sheet in sheets]
         return _with_hidden(sheets, data, container.hidden) if container.hidden else sheets
     rows = _read_csv(data, filename, limits)
     _check_extent(filename, len(rows), max((len(r) for r in rows), default=0), limits)
@@ -128,9 +133,10 @@ def _read_workbook(data: bytes, limits: Limits, kind: str = "xlsx") -> list[Shee
             sheet = workbook.get_sheet_by_name(meta.name)
             _check_extent(meta.name, sheet.total_height + 1, sheet.total_width + 1, limits)
             rows = sheet.to_python(skip_empty_area=False)
+            merged = _merged_ranges(sheet)
             del sheet
             visible = meta.visible == SheetVisibleEnum.Visible
-            sheets.append(Sheet(name=meta.name, visible=visible, rows=rows))
+            sheets.append(Sheet(name=meta.name, visible=visible, rows=rows, merged=merged))
         return sheets
     except UnreadableFile:
         raise
@@ -139,6 +145,24 @@ def _read_workbook(data: bytes, limits: Limits, kind: str = "xlsx") -> list[Shee
             raise  # out of memory or time, interrupts: the caller decides
         code = "file.xls_unreadable" if kind == "xls" else "file.unreadable"
         raise UnreadableFile(Problem(code, params={"detail": str(exc)[:200]})) from exc
+
+
+MAX_MERGED = 10_000  # merged ranges kept per sheet (a header has a handful)
+
+
+def _merged_ranges(sheet) -> tuple | None:
+    """The sheet's merged ranges as plain tuples, or None when the reader cannot say."""
+    try:
+        ranges = sheet.merged_cell_ranges
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        return None
+    if ranges is None:
+        return None
+    return tuple(
+        ((int(r0), int(c0)), (int(r1), int(c1))) for (r0, c0), (r1, c1) in ranges[:MAX_MERGED]
+    )
 
 
 def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) -> list[Sheet]:
@@ -156,6 +180,15 @@ def _with_hidden(sheets: list[Sheet], data: bytes, hidden: dict[str, Hidden]) ->
             sheet = replace(sheet, hidden_rows=found.rows, hidden_columns=columns)
         result.append(sheet)
     return result
+
+
+def _hiding(sheet: Sheet, found: Hidden | None) -> Sheet:
+    """The sheet with the rows and columns it hides (1-based column ranges made
+    zero-based), or as it is."""
+    if found is None:
+        return sheet
+    columns = tuple((first - 1, last - 1) for first, last in found.columns)
+    return replace(sheet, hidden_rows=found.rows, hidden_columns=columns)
 
 
 def _is_reader_failure(exc: BaseException) -> bool:

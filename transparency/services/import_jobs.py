@@ -7,14 +7,21 @@ figures in force stay as they were.
 """
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from transparency.codes import clean_text
-from transparency.importing import Mapping, category_values, suggest_mapping
+from transparency.importing import (
+    Mapping,
+    category_values,
+    header_texts,
+    samples,
+    saved_changes,
+    suggest_mapping,
+)
 from transparency.indicator_sets import IndicatorSet
 from transparency.models import Upload, UploadStatus, User
 from transparency.models.figures import RUNNING_STATUSES
@@ -26,7 +33,7 @@ from transparency.services.imports import (
     preview_import,
     stage_import,
 )
-from transparency.spreadsheets import read_sheets
+from transparency.spreadsheets import column_letter, header_key, read_sheets
 
 # Rows, the Excel number of the header row, the problems → the report workbook's bytes.
 ReportBuilder = Callable[[list[list], int, list[Problem]], bytes]
@@ -96,31 +103,57 @@ def suggest_upload(
         sheets = read_sheets(content, upload.file_name)
     except UnreadableFile:
         sheets = []
-    mapping, problems = suggest_mapping(sheets, iset) if sheets else (None, [])
+    saved = Mapping.from_json(upload.mapping_applied) if upload.mapping_applied else None
+    changes = saved_changes(sheets, saved) if saved is not None and sheets else []
+    mapping, problems = suggest_mapping(sheets, iset, partial=True) if sheets else (None, [])
     sheet = next((s for s in sheets if mapping and s.name == mapping.sheet), None)
-    if mapping is None or sheet is None:
-        del sheets
+    if (saved is not None and not changes) or mapping is None or sheet is None:
+        if changes:  # a saved mapping that does not fit a file without a header: never blind
+            upload.mapping_applied = {}
+            session.add(upload)
+        del sheets  # a saved mapping that still fits, or nothing to map: the dry run says
         return dry_run_upload(
             session, progress_to, upload_id, iset, now, ttl, before_writing, build_report
         )
-    header = [
-        clean_text(cell)[:HEADER_CELL_CHARS]
-        for cell in sheet.rows[mapping.header_row - 1][:HEADER_CELLS]
+    suggestion = _suggestion(sheet, mapping, problems, iset)
+    suggestion["changes"] = [
+        {**change, "suggested": _letter(mapping.columns.get(change["field"]))} for change in changes
     ]
-    values = category_values(sheet, mapping) if iset.shape == "household" else []
     before_writing()
     upload = session.get(Upload, upload_id)
     session.refresh(upload)
     if not UploadStatus(upload.status).running:
         return upload  # ended meanwhile (expired, stalled): it stays as it was ended
     upload.status = UploadStatus.QUEUED
-    upload.summary = {
-        **(upload.summary or {}),
-        "phase": "mapping",
-        "suggestion": {"mapping": mapping.to_json(), "header": header, "values": values},
-    }
+    upload.mapping_applied = {}
+    upload.summary = {**(upload.summary or {}), "phase": "mapping", "suggestion": suggestion}
     session.add(upload)
     return upload
+
+
+def _suggestion(sheet, mapping: Mapping, problems: list[Problem], iset: IndicatorSet) -> dict:
+    """What the mapping page shows: the suggestion, every column's header and three
+    sample values (none of a personal column not read), the category values, what is
+    missing and the problems found (a field headed twice)."""
+    header = [text[:HEADER_CELL_CHARS] for text in header_texts(sheet, mapping)[:HEADER_CELLS]]
+    personal = {header_key(name) for name in iset.personal}
+    read = set(mapping.columns.values())
+    shown = samples(sheet, mapping, len(header))
+    for column, text in enumerate(header):
+        if column not in read and header_key(text) in personal:
+            shown[column] = []
+    return {
+        "mapping": mapping.to_json(),
+        "header": header,
+        "samples": shown,
+        "values": category_values(sheet, mapping) if iset.shape == "household" else [],
+        "missing": mapping.missing,
+        "problems": [asdict(p) for p in problems],
+    }
+
+
+def _letter(column: int | None) -> str | None:
+    return None if column is None else column_letter(column)
 
 
 def dry_run_upload(

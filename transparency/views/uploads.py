@@ -7,6 +7,7 @@ department's uploads; the walidata sees all and may restore an earlier version.
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from transparency import messages, workbook_templates
 from transparency.access import Permission, requires
 from transparency.db import get_session
 from transparency.extensions import limiter
-from transparency.importing import Mapping, required_fields
+from transparency.importing import Mapping, missing_fields, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
 from transparency.problems import Problem
@@ -148,10 +149,11 @@ def _received(iset: IndicatorSet, period: str, filename: str, content: bytes, ma
         db, current_account(), iset, period, filename, content, now, _ttl()
     )
     mapping = mappings.get_mapping(db, iset.department, mapping_name) if mapping_name else None
+    # With a saved mapping the job first checks the file's headers against it: a column
+    # moved or renamed opens the mapping page, else the dry run follows at once.
+    _launch(upload, iset, mapping, job="suggest")
     if mapping is None:
-        _launch(upload, iset, None, job="suggest")
         return redirect(url_for("uploads.mapping", upload_id=upload.id))
-    _launch(upload, iset, mapping)
     return redirect(url_for("uploads.report", upload_id=upload.id))
 
 
@@ -213,17 +215,22 @@ def mapping(upload_id: int):
     iset = _iset_of(upload)
     suggested = Mapping.from_json(suggestion["mapping"])
     header, found_values = suggestion["header"], suggestion["values"]
-    form = FlaskForm()
+    form, error = FlaskForm(), None
     if request.method == "POST" and form.validate_on_submit():
         confirmed = _confirmed(suggested, header, found_values, iset)
-        name = request.form.get("save_as", "").strip()[:120]
-        if name:
-            mappings.save_mapping(
-                db, iset.department, name, iset.code, confirmed, current_account()
-            )
-        _launch(upload, iset, confirmed)
-        return redirect(url_for("uploads.report", upload_id=upload.id))
-    fields = _fields(iset)
+        missing = missing_fields(confirmed.columns, iset)
+        if not missing:
+            name = request.form.get("save_as", "").strip()[:120]
+            if name:
+                mappings.save_mapping(
+                    db, iset.department, name, iset.code, confirmed, current_account()
+                )
+            _launch(upload, iset, confirmed)
+            return redirect(url_for("uploads.report", upload_id=upload.id))
+        suggested = replace(confirmed, missing=missing)
+        error = _("Choose a column for: %(fields)s.", fields=", ".join(map(_label, missing)))
+    problems = [imports.problem_from_json(p) for p in suggestion.get("problems", [])]
+    missing = set(suggested.missing)
     return render_template(
         "uploads/mapping.html",
         upload=upload,
@@ -231,18 +238,28 @@ def mapping(upload_id: int):
         form=form,
         mapping=suggested,
         header=header,
-        fields=fields,
+        samples=suggestion.get("samples") or [[] for _ in header],
+        fields=_fields(iset),
         required=set(required_fields(iset)),
+        missing=missing,
         values=found_values,
         letter=column_letter,
-        problems=[],
-        label=messages.field_label,
+        problems=[p for p in problems if p.code != "import.missing_column"],
+        changes=suggestion.get("changes", []),
+        error=error,
+        render=messages.render,
+        label=_label,
     )
+
+
+def _label(name: str) -> str:
+    """A field's or an indicator's name in the user's language."""
+    return messages.field_label(name)
 
 
 def _fields(iset: IndicatorSet) -> list[str]:
     """The fields the mapping page offers, in a reading order."""
-    order = ["kelurahan_code", "kelurahan", "kecamatan", "rw", "rt", "rt_rw"]
+    order = ["kelurahan_code", "kelurahan", "kecamatan_code", "kecamatan", "rw", "rt", "rt_rw"]
     return order + [name for name in iset.column_aliases() if name not in order]
 
 
@@ -253,6 +270,9 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
         raw = request.form.get(f"col_{name}", "")
         if raw.isdigit() and int(raw) < len(header):
             columns[name] = int(raw)
+    for shared in ("rt_rw", "rt_text"):  # one column holding the RT and the RW
+        if shared in columns and "rt" not in columns and "rw" not in columns:
+            columns["rt"] = columns[shared]
     chosen = {}
     for index, text in enumerate(values):
         category = request.form.get(f"val_{index}", "")
@@ -267,6 +287,7 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
         ignored=[
             str(h) for i, h in enumerate(header) if i not in columns.values() and str(h).strip()
         ],
+        header_first=suggested.header_first,
     )
 
 
