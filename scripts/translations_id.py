@@ -479,4 +479,12 @@ ID = {
     "Completeness and disputes": "Kelengkapan dan sanggahan",
     "the ketua RT says": "menurut ketua RT",
     "uploaded %(date)s": "diunggah %(date)s",
+    "birth date": "Tanggal lahir",
+    "status (Hidup, Mati, Pindah …)": "Status (Hidup, Mati, Pindah …)",
+    '"%(value)s" is not a status this indicator set knows (%(statuses)s); only Hidup is counted.': '"%(value)s" bukan status yang dikenal kelompok indikator ini (%(statuses)s); hanya Hidup yang dihitung.',
+    "The birth date is not a date: type it as a date cell or as text like 31-12-1960 or 31/12/1960 (day, month, year).": "Tanggal lahir bukan tanggal: isi sebagai sel tanggal atau teks seperti 31-12-1960 atau 31/12/1960 (tanggal, bulan, tahun).",
+    "The birth date is before 1900.": "Tanggal lahir sebelum tahun 1900.",
+    "The birth date is in the future.": "Tanggal lahir ada di masa depan.",
+    "Persons whose status is not Hidup were left out, not counted: %(count)s in all (%(statuses)s; rows %(rows)s).": "Penduduk yang statusnya bukan Hidup tidak dihitung: %(count)s orang (%(statuses)s; baris %(rows)s).",
+    "Persons born after %(day)s, the last day of the period, were left out, not counted: %(count)s in all (rows %(rows)s).": "Penduduk yang lahir setelah %(day)s, hari terakhir periode, tidak dihitung: %(count)s orang (baris %(rows)s).",
 }

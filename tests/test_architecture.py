@@ -25,6 +25,7 @@ CORE = [
     "redirects",
     "exporting",
     "importing",
+    "persons",
     "indicator_sets",
     "containers",
     "workbook_templates",

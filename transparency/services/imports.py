@@ -172,7 +172,7 @@ def preview_import(
     special = None
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
         special = functools.partial(special_cells, data, sheet.name)
-    report.outcome = importing.run(sheet, mapping, iset, index, progress, special)
+    report.outcome = importing.run(sheet, mapping, iset, index, progress, special, period=period)
     report.plan = importing.plan(report.outcome.values, current_values(session, iset, period))
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
     return report
