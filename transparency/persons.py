@@ -92,7 +92,7 @@ class PersonCounter:
         self.today = today
         self.counted = frozenset(" ".join(s.upper().split()) for s in iset.statuses_counted)
         self.left = frozenset(" ".join(s.upper().split()) for s in iset.statuses_left_out)
-        self.rules = iset.rules
+        self.rules, self.columns = iset.rules, columns
         self.status_column = columns.get("status")
         self.birth_column = columns.get("birth_date") if self.needs_age else None
         self.distinct_fields = sorted({rule.distinct for rule in iset.rules if rule.distinct})
@@ -100,43 +100,46 @@ class PersonCounter:
         self.distinct: dict[tuple[int, str], set[str]] = defaultdict(set)
         self.left_out: dict[str, list[int]] = defaultdict(list)  # status → Excel rows
         self.unborn: list[int] = []  # born after the period's last day
-        self.statuses: dict[tuple, bool | None] = {}  # raw cell → counted, left out, unknown
-        self.ages: dict[tuple, int | None] = {}  # raw cell → age, or None if not clean
-        self.by_age: dict[int | None, tuple[tuple[tuple[str, int], ...], tuple]] = {}
+        self.statuses: dict[object, bool | None] = {}  # raw cell → counted, left out, unknown
+        self.ages: dict[object, tuple | None] = {}  # raw cell → _values, None if not clean
+        self.by_age: dict[int | None, tuple[tuple, tuple]] = {}
 
     # ------------------------------------------------------------ the fast path
+    # The caches are keyed by the raw cell alone: a number cell (where 1 == 1.0 == True)
+    # is neither a status nor a date, so cells equal across types share their verdict.
 
-    def fast(self, cells: list, rt_id: int, number: int) -> list | tuple | None:
+    def fast(self, cells: list, rt_id: int, number: int) -> tuple | None:
         """The (indicator, 1) pairs of a clean row whose every cell was met before, or
         None for the full checks (``check``)."""
-        if self.status_column is not None:
-            raw = cells[self.status_column]
-            status = self.statuses.get((raw, type(raw)), _UNSEEN)
+        column = self.status_column
+        if column is not None:
+            raw = cells[column]
+            status = self.statuses.get(raw, _UNSEEN)
             if status is _UNSEEN:
                 status = self._status(raw)
-            if status is False:  # Mati, Pindah …: read, left out, reported once
-                self.left_out[self._folded(raw)].append(number)
+            if status is not True:
+                if status is None:
+                    return None
+                self.left_out[self._folded(raw)].append(number)  # Mati, Pindah …: left out
                 return ()
-            if status is None:
+        column = self.birth_column
+        if column is not None:
+            raw = cells[column]
+            values = self.ages.get(raw, _UNSEEN)
+            if values is _UNSEEN:
+                values = self._age(raw)
+            if values is None:
                 return None
-        age = None
-        if self.birth_column is not None:
-            raw = cells[self.birth_column]
-            age = self.ages.get((raw, type(raw)), _UNSEEN)
-            if age is _UNSEEN:
-                age = self._age(raw)
-            if age is None:
-                return None
-        keys = []
+        else:
+            values = self._values(None)
         for column in self.distinct_columns:
             value = cells[column]
             # Digits only: clean_text changes nothing and it cannot be 3.57E+15 written out.
             if type(value) is not str or not (value.isdigit() and value.isascii()):
                 return None
-            keys.append(value)
-        persons, distinct = self._values(age)
-        for indicator, position in distinct:
-            self.distinct[(rt_id, indicator)].add(keys[position])
+        persons, distinct = values
+        for indicator, column in distinct:
+            self.distinct[(rt_id, indicator)].add(cells[column])
         return persons
 
     @staticmethod
@@ -148,26 +151,28 @@ class PersonCounter:
         text = self._folded(raw)
         status = True if text in self.counted else False if text in self.left else None
         if len(self.statuses) < DATES_KEPT:
-            self.statuses[(raw, type(raw))] = status
+            self.statuses[raw] = status
         return status
 
-    def _age(self, raw: object) -> int | None:
-        """The age of a birth-date cell the full checks accept without a word."""
+    def _age(self, raw: object) -> tuple | None:
+        """``_values`` of the age of a birth-date cell the full checks accept without a
+        word; None for any other cell."""
         born = parse_date(raw)
-        age = None
+        values = None
         if born is not None and EARLIEST_BIRTH <= born <= min(self.on, self.today):
-            age = age_on(born, self.on)
+            values = self._values(age_on(born, self.on))
         if len(self.ages) < DATES_KEPT:
-            self.ages[(raw, type(raw))] = age
-        return age
+            self.ages[raw] = values
+        return values
 
     def _values(self, age: int | None) -> tuple:
-        """The persons rules and the distinct rules that count a person of this age."""
+        """The persons rules and the distinct rules (with the column of their field) that
+        count a person of this age."""
         values = self.by_age.get(age)
         if values is None:
             persons = tuple((r.indicator, 1) for r in self.rules if r.persons and in_band(r, age))
             distinct = tuple(
-                (r.indicator, self.distinct_fields.index(r.distinct))
+                (r.indicator, self.columns[r.distinct])
                 for r in self.rules
                 if r.distinct and in_band(r, age)
             )
@@ -190,7 +195,7 @@ class PersonCounter:
                 if not row.rejected:
                     self.left_out[self._folded(raw)].append(row.number)
                 return {}
-        keys = [self._distinct_key(row, name) for name in self.distinct_fields]
+        keys = {self.columns[name]: self._distinct_key(row, name) for name in self.distinct_fields}
         age, unborn = self._checked_age(row) if self.needs_age else (None, False)
         if row.rejected or rt_id is None:
             return {}
@@ -198,8 +203,8 @@ class PersonCounter:
             self.unborn.append(row.number)
             return {}
         persons, distinct = self._values(age)
-        for indicator, position in distinct:
-            self.distinct[(rt_id, indicator)].add(keys[position])
+        for indicator, column in distinct:
+            self.distinct[(rt_id, indicator)].add(keys[column])
         return dict(persons)
 
     def _distinct_key(self, row, name: str) -> str:
