@@ -9,6 +9,7 @@ column), each with its columns shuffled; the expected figures are computed by
 
 import io
 import random
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -547,3 +548,51 @@ def test_the_template_filled_in_is_read_as_it_is_offered(session):
         "lansia": 1,
     }
     assert len(report.outcome.values) == 3 * len(by_kelurahan[GENTENG])
+
+
+def test_a_siak_export_through_the_upload_pages(app, session):
+    """The walidata sends a SIAK export for Dispendukcapil: the mapping page offers the
+    person fields, the report says in Bahasa Indonesia who was left out, and the commit
+    puts the expected figures in force."""
+    from tests.test_upload_web import commit, confirm_suggestions, in_force, send, signed_in
+
+    codes, by_kelurahan, places = db_index(session, (GENTENG,))
+    rng = random.Random(11)
+    records = [
+        (*rng.choice(places), kk(rng.randrange(30)), status, born)
+        for status, born in [("Mati", date(1931, 5, 6))]
+        + [("Hidup", date(1930, 1, 1) + timedelta(days=rng.randrange(35_000))) for _ in range(80)]
+    ]
+    walidata = signed_in(app, "walidata", "walidata-demo-2026")
+    rows = layout_rows(records, "siak", seed=11)  # the columns shuffled
+    content = workbook(rows)
+    received = send(walidata, "dispendukcapil_penduduk", "siak.xlsx", content=content)
+    assert received.headers["Location"].endswith("/pemetaan")
+    page = walidata.get(received.headers["Location"]).get_data(as_text=True)
+    assert "Tanggal lahir" in page and "Status (Hidup, Mati, Pindah …)" in page
+    confirmed, form = confirm_suggestions(walidata, received.headers["Location"], "")
+    assert form["col_birth_date"] == str(rows[0].index("Tanggal Lahir"))
+    assert form["col_household_id"] == str(rows[0].index("Nomor KK"))
+    report_url = confirmed.headers["Location"]
+    html = walidata.get(report_url).get_data(as_text=True)
+    assert re.findall(r'id="rows-(\w+)">([\d.]+)<', html) == [
+        ("read", "81"),
+        ("accepted", "81"),
+        ("rejected", "0"),
+        ("warned", "0"),
+    ]
+    assert "Penduduk yang statusnya bukan Hidup tidak dihitung: 1 orang (Mati 1; baris 2)." in html
+    assert commit(walidata, report_url).status_code == 302
+    index = SimpleNamespace(rt_ids=codes, rts_by_kelurahan=by_kelurahan)
+    figures = {
+        (rt_code, indicator): value
+        for (rt_code, indicator), value in in_force(
+            session, ("kk_total", "jiwa_total", "lansia")
+        ).items()
+        if rt_code.startswith(GENTENG)
+    }
+    rt_code_of = {rt_id: code for code, rt_id in codes.items()}
+    assert figures == {
+        (rt_code_of[rt_id], indicator): value
+        for (rt_id, indicator), value in expected_figures(records, index).items()
+    }
