@@ -1,4 +1,5 @@
-"""The household import at city scale: a Dinsos Gamis/Pramis file of 1,000,000 families.
+"""The imports at city scale: a Dinsos Gamis/Pramis file of 1,000,000 families, and a
+Dispendukcapil SIAK export of 1,000,000 persons (one row per person).
 
 Measured in one run, each step in a fresh child process so that its peak memory is its own:
 
@@ -17,7 +18,9 @@ before the clock starts. Targets: (b) ≤ 1.5× (a) in time, (c) ≤ 2× (a) in 
 Environment: BENCH_IMPORT_ROWS (default 1,000,000) for a quicker run; BENCH_IMPORT_CACHE
 (default /tmp/transparency-bench) where generated files are kept between runs;
 BENCH_IMPORT_PROFILE=1 to profile a dry run (cProfile) instead of measuring;
-BENCH_IMPORT_SKIP_PANDAS=1 to leave out the reference (d), which alone takes minutes.
+BENCH_IMPORT_SKIP_PANDAS=1 to leave out the reference (d), which alone takes minutes;
+BENCH_IMPORT_ONLY=households or BENCH_IMPORT_ONLY=persons to run one file's steps only. The
+person file is measured by (a) and (b), its target (b) ≤ 1.5× (a) in time.
 
 Run alone with ``python -m benchmarks.imports``. This module imports nothing heavy at the
 top: the child of step (a) must not carry Flask, SQLAlchemy or pandas in its memory.
@@ -63,6 +66,32 @@ TITLES = [
     "Dinas Sosial Kota Surabaya",
 ]
 TARGETS = {"b": (1.5, None), "c": (2.0, 2.5)}  # step → (time ×(a), peak memory ×(a))
+PERSON_SET = "dispendukcapil_penduduk"
+PERSON_SHEET = "Sheet1"
+PERSON_FILE_VERSION = 1  # bump whenever generate_person_file writes something different
+PERSON_HEADER = [  # the SIAK export's columns, in its order (OpenSID's format_siak.xls)
+    "Nomor KK",
+    "NIK",
+    "Nama Penduduk",
+    "Status",
+    "Tempat Lahir",
+    "Tanggal Lahir",
+    "Kelamin",
+    "Status Kawin",
+    "SHDK",
+    "Agama",
+    "Kecamatan",
+    "Desa/Kel",
+    "Alamat",
+    "RW",
+    "RT",
+    "Pendidikan",
+    "Pekerjaan",
+]
+STATUSES = (("Hidup", 960), ("Mati", 20), ("Pindah Dalam Negeri", 15), ("Pergi", 3))
+STATUSES += (("Tidak Valid", 2),)
+EDUCATION = ("Tidak/Belum Sekolah", "SD/Sederajat", "SLTP/Sederajat", "SLTA/Sederajat", "S1")
+WORK = ("Belum/Tidak Bekerja", "Pelajar/Mahasiswa", "Wiraswasta", "Karyawan Swasta", "Buruh")
 
 FIRST_NAMES = (
     "AGUS",
@@ -303,6 +332,106 @@ def household_file(rows: int) -> Path:
     return path
 
 
+def _city_residents(seed_dir: Path) -> list[int]:
+    """Residents per RT of the register, in register order."""
+    with open(seed_dir / "register_rt_rw_2026.csv", encoding="utf-8") as handle:
+        return [int(row["residents"]) for row in csv.DictReader(handle)]
+
+
+def _person_rows(rows: int, seed: int, seed_dir: Path):
+    """The persons, family by family, in kelurahan/RW/RT order as SIAK sorts them."""
+    from datetime import date, timedelta
+
+    rng = random.Random(seed)
+    rts = _city(seed_dir)
+    counts = _allocate(_city_residents(seed_dir), rows)
+    texts, weights = zip(*STATUSES, strict=True)
+    last_day = date(2026, 10, 31)
+    roles = ("Kepala Keluarga", "Istri", "Anak")
+    family = 0
+    for (code, kelurahan, kecamatan, rw, rt, _households), count in zip(rts, counts, strict=True):
+        region = "35" + code[3:5] + code[6:8]
+        rw_number, rt_number = float(int(rw)), float(int(rt))
+        street = f"{rng.choice(STREETS)} NO. {rng.randint(1, 250)}"
+        left = 0
+        for _ in range(count):
+            if left == 0:  # a new family card
+                family += 1
+                kk = f"{region}{family:010d}"
+                left, member = rng.choices(*MEMBERS)[0], 0
+                street = f"{rng.choice(STREETS)} NO. {rng.randint(1, 250)}"
+            born = last_day - timedelta(days=rng.randrange(95 * 365))
+            born_cell = born if rng.random() < 0.85 else born.strftime("%d-%m-%Y")
+            woman = rng.random() < 0.5
+            nik = (
+                f"{region}{born.day + (40 if woman else 0):02d}{born.month:02d}"
+                f"{born.year % 100:02d}{rng.randrange(1, 10**4):04d}"
+            )
+            yield [
+                kk,
+                nik,
+                f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}".strip(),
+                rng.choices(texts, weights)[0],
+                "SURABAYA",
+                born_cell,
+                "Perempuan" if woman else "Laki-laki",
+                "Kawin" if member < 2 else "Belum Kawin",
+                roles[min(member, 2)],
+                "Islam",
+                kecamatan,
+                kelurahan,
+                street,
+                rw_number,
+                rt_number,
+                rng.choice(EDUCATION),
+                rng.choice(WORK),
+            ]
+            left, member = left - 1, member + 1
+
+
+def person_file_path(rows: int, seed: int = SEED_VALUE) -> Path:
+    """Where the generated person file of that size is cached."""
+    return CACHE / f"dispendukcapil_siak_{rows}_s{seed}_v{PERSON_FILE_VERSION}.xlsx"
+
+
+def generate_person_file(
+    path: Path, rows: int = 1_000_000, seed: int = SEED_VALUE, seed_dir: Path = SEED
+) -> Path:
+    """Write a SIAK-layout population export of ``rows`` persons: the header on row 1, one
+    row per person, families of one to eight sharing a No. KK, persons spread over every
+    RT in proportion to its residents; status mostly Hidup (also Mati, Pindah Dalam
+    Negeri, Pergi, Tidak Valid); birth dates over 95 years, mostly date cells and some
+    ``dd-mm-yyyy`` text; RW and RT as number cells, kelurahan and kecamatan by name, as
+    the export writes them. Deterministic; written with openpyxl's write-only mode."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(PERSON_SHEET)
+    sheet.append(PERSON_HEADER)
+    for row in _person_rows(rows, seed, seed_dir):
+        sheet.append(row)
+    partial = path.with_suffix(".partial.xlsx")
+    workbook.save(partial)
+    partial.replace(path)
+    return path
+
+
+def person_file(rows: int) -> Path:
+    """The cached person file of that many rows, generated on first use."""
+    path = person_file_path(rows)
+    if path.exists():
+        print(f"person file: {path} (cached, {path.stat().st_size / 2**20:.0f} MiB)")
+        return path
+    start = time.perf_counter()
+    generate_person_file(path, rows)
+    print(
+        f"person file: generated {rows:,} rows in {time.perf_counter() - start:.1f} s → "
+        f"{path} ({path.stat().st_size / 2**20:.0f} MiB)"
+    )
+    return path
+
+
 # ---------------------------------------------------------------- the steps (in the child)
 
 
@@ -397,13 +526,13 @@ def _commit(session, report, data: bytes) -> tuple[str, list[tuple[str, float]]]
     return (str(upload.id) if upload else "none (no-op)"), parts
 
 
-def _dry_run_and_commit(path: Path, url: str, commit: bool) -> dict:
+def _dry_run_and_commit(path: Path, url: str, commit: bool, set_code: str = SET_CODE) -> dict:
     from sqlmodel import Session
 
     from transparency.indicator_sets import load_indicator_sets
     from transparency.services.imports import preview_import
 
-    iset = load_indicator_sets(SEED / "indicator_sets.json")[SET_CODE]
+    iset = load_indicator_sets(SEED / "indicator_sets.json")[set_code]
     with tempfile.TemporaryDirectory() as folder:
         engine = _prepared_engine(url, folder)
         data = path.read_bytes()
@@ -442,6 +571,10 @@ def _step_c(path: Path, url: str) -> dict:
     return _dry_run_and_commit(path, url, commit=True)
 
 
+def _step_person_b(path: Path, url: str) -> dict:
+    return _dry_run_and_commit(path, url, commit=False, set_code=PERSON_SET)
+
+
 def _step_profile(path: Path, url: str) -> dict:
     """The dry run under cProfile: the pipeline's functions by cumulative time."""
     import cProfile
@@ -452,7 +585,8 @@ def _step_profile(path: Path, url: str) -> dict:
     from transparency.indicator_sets import load_indicator_sets
     from transparency.services.imports import preview_import
 
-    iset = load_indicator_sets(SEED / "indicator_sets.json")[SET_CODE]
+    code = PERSON_SET if path.name.startswith("dispendukcapil") else SET_CODE
+    iset = load_indicator_sets(SEED / "indicator_sets.json")[code]
     with tempfile.TemporaryDirectory() as folder:
         engine = _prepared_engine(url, folder)
         data = path.read_bytes()
@@ -473,7 +607,14 @@ def _step_profile(path: Path, url: str) -> dict:
     }
 
 
-STEPS = {"a": _step_a, "b": _step_b, "c": _step_c, "d": _step_d, "profile": _step_profile}
+STEPS = {
+    "a": _step_a,
+    "b": _step_b,
+    "c": _step_c,
+    "d": _step_d,
+    "person_b": _step_person_b,
+    "profile": _step_profile,
+}
 
 
 def _child(step: str, path: str, url: str, out: str) -> None:
@@ -524,6 +665,37 @@ def _verdict(step: str, time_ratio: float, memory_ratio: float) -> str:
 
 
 def bench_imports(rows: int | None = None) -> list[dict]:
+    """Measure the household file's steps (a)–(d) and the person file's (a) and (b), and
+    print their tables (``BENCH_IMPORT_ONLY`` picks one); returns their rows."""
+    only = os.environ.get("BENCH_IMPORT_ONLY", "")
+    results = []
+    if only in ("", "households"):
+        results += bench_households(rows)
+    if only in ("", "persons"):
+        results += bench_persons(rows)
+    return results
+
+
+def bench_persons(rows: int | None = None) -> list[dict]:
+    """The SIAK person file: (a) the calamine floor and (b) the dry run, in one run."""
+    rows = rows or int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
+    path = person_file(rows)
+    url = _database_url()
+    print(
+        f"person import (SIAK layout), {rows:,} persons; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
+    if os.environ.get("BENCH_IMPORT_PROFILE"):
+        result = _run_child("profile", path, url)
+        print(f"profiled dry run: {result['seconds']:.1f} s")
+        return [result]
+    plan = [("a", "(a) calamine to_python (floor)", ""), ("person_b", "(b) dry run, SQLite", "")]
+    if url:
+        plan += [("person_b", "(b) dry run, PostgreSQL", url)]
+    return _measure(plan, path, url, {"person_b": "b"})
+
+
+def bench_households(rows: int | None = None) -> list[dict]:
     """Measure steps (a)–(d) on the household file and print the table; returns its rows."""
     rows = rows or int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
     path = household_file(rows)
@@ -545,6 +717,12 @@ def bench_imports(rows: int | None = None) -> list[dict]:
         ]
     if not os.environ.get("BENCH_IMPORT_SKIP_PANDAS"):  # (d) alone takes ten minutes
         plan += [("d", "(d) pandas read_excel openpyxl (ref.)", "")]
+    return _measure(plan, path, url)
+
+
+def _measure(plan, path: Path, url: str, targets: dict[str, str] | None = None) -> list[dict]:
+    """Run each step of the plan in its own child and print the table against (a)."""
+    targets = targets or {}
     results = []
     for step, label, step_url in plan:
         result = _run_child(step, path, step_url)
@@ -569,11 +747,13 @@ def bench_imports(rows: int | None = None) -> list[dict]:
         result["time_ratio"] = result["seconds"] / floor["seconds"]
         result["cpu_ratio"] = result["cpu"] / floor["cpu"]
         result["memory_ratio"] = result["peak_mib"] / floor["peak_mib"]
+        step = targets.get(result["step"], result["step"])
+        verdict = _verdict(step, result["time_ratio"], result["memory_ratio"])
         print(
             f"{result['label']:<40} {result['seconds']:>8.2f} {result['time_ratio']:>6.2f} "
             f"{result['cpu']:>8.2f} {result['cpu_ratio']:>6.2f} {result['peak_mib']:>9.0f} "
             f"{result['memory_ratio']:>6.2f} {result['load']:>5.2f}  "
-            f"{_verdict(result['step'], result['time_ratio'], result['memory_ratio'])}"
+            f"{verdict}"
         )
     if not url:
         print(

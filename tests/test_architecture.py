@@ -26,6 +26,7 @@ CORE = [
     "exporting",
     "importing",
     "headers",
+    "persons",
     "indicator_sets",
     "containers",
     "workbook_templates",

@@ -318,3 +318,32 @@ def test_the_operator_widens_the_coverage_to_a_kecamatan_on_the_report_page(app,
     after = in_force(session, ["anak_sd"])
     assert not [rt for rt, _ in after if rt.startswith("35.78.29.1003.")]
     assert [rt for rt, _ in after if rt.startswith("35.78.05.1005.")]  # Tegalsari kept
+
+
+def test_the_mapping_page_shows_no_personal_value_and_keeps_none_after_the_file(app, session):
+    """Sample values help the operator read the columns, but never a person's data: the
+    No. KK, NIK, name and address columns show 'personal data: not shown', and the samples
+    of the other columns go when the file goes (here, the operator never came back and the
+    upload expired)."""
+    from datetime import timedelta
+
+    from transparency.services.imports import purge_expired
+
+    dinsos = signed_in(app, "dinsos", "dinsos-demo-2026")
+    received = send(dinsos, "dinsos_gamis_pramis", DINSOS)
+    page = dinsos.get(received.headers["Location"]).get_data(as_text=True)
+    rows = re.findall(r"<tr><td>([A-Z]+)</td><td>([^<]*)</td><td>(.*?)</td></tr>", page)
+    shown = {letter: values for letter, _header, values in rows}
+    private = "<em>data pribadi: tidak ditampilkan</em>"
+    assert [shown[c] for c in "BCDE"] == [private] * 4  # NO KK, NIK, NAMA, ALAMAT
+    assert shown["H"] == "WONOREJO · WONOREJO · WONOREJO" and shown["F"].startswith("01 · ")
+    for value in ("3578034857466635", "3578033242289950", "WARGA 1", "JL. CONTOH NO. 142"):
+        assert value not in page
+    upload_id = int(received.headers["Location"].split("/")[-2])
+    kept = session.get(Upload, upload_id).summary["suggestion"]
+    assert kept["samples"][1:5] == [[], [], [], []] and kept["private"] == [1, 2, 3, 4]
+    assert kept["samples"][7] == ["WONOREJO"] * 3
+    assert purge_expired(session, datetime.now(UTC) + timedelta(days=2)) >= 1
+    upload = session.get(Upload, upload_id)
+    assert upload.status == "failed"
+    assert upload.summary["suggestion"]["samples"] == []

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from operator import itemgetter
 
 from transparency.codes import (
@@ -27,6 +28,7 @@ from transparency.codes import (
 )
 from transparency.headers import Band, Names, band, is_numbering_row, locate
 from transparency.indicator_sets import IndicatorSet
+from transparency.persons import PersonCounter, person_fields
 from transparency.problems import Problem
 from transparency.spreadsheets import (
     Sheet,
@@ -38,7 +40,8 @@ from transparency.spreadsheets import (
 )
 
 BLANK_AS_ZERO = ("", "-", "–", "—")
-PERSONAL_FIELDS = ("household_id",)  # read to count families once; never echoed or kept
+# Read to count families once, or an age; never echoed or kept.
+PERSONAL_FIELDS = ("household_id", "birth_date")
 _SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?E\+?\d+$", re.IGNORECASE)  # 3.57807E+15, as Excel shows
 
 
@@ -114,6 +117,8 @@ def required_fields(iset: IndicatorSet) -> list[str]:
     if iset.shape == "household":
         fields += ["household_id", "category"]
         fields += sorted({rule.sum for rule in iset.rules if rule.sum})
+    elif iset.shape == "person":
+        fields += person_fields(iset)
     else:
         fields += [rule.indicator for rule in iset.rules if rule.column]
     return fields
@@ -495,8 +500,13 @@ def run(
     index: AreaIndex,
     progress: Callable[[int], None] | None = None,
     special_cells: Callable[[], dict[tuple[int, int], str]] | None = None,
+    period: str | None = None,
+    today: date | None = None,
 ) -> Outcome:
     """Check every row below the header and add up the figures per RT.
+
+    ``period`` (like ``2026-10``) is needed by a person file's age rules: ages are whole
+    years on its last day; ``today`` (default: the system's date) bounds birth dates.
 
     ``special_cells`` gives the cells the reader saw as empty that hold a formula
     without a saved result or an error value (``spreadsheets.special_cells``); it is
@@ -516,7 +526,10 @@ def run(
     left_out: dict[str, list[tuple[int, list]]] = {"total": [], "subtotal": [], "note": []}
     covered: set[str | None] = set()
     typed: list[int] = []  # rows whose No. KK is a number (one warning for the column)
-    fast = _FastPath(mapping, iset, resolver, sheet.name)
+    persons = None
+    if iset.shape == "person":
+        persons = PersonCounter(iset, mapping.columns, period, today or date.today())
+    fast = _FastPath(mapping, iset, resolver, sheet.name, persons)
     specials: dict = {}  # special_cells(), once asked
     for offset, cells in enumerate(sheet.rows[mapping.header_row :]):
         if progress and offset and offset % PROGRESS_EVERY == 0:
@@ -547,6 +560,8 @@ def run(
         rt_id = resolver.rt(row, kelurahan)
         if iset.shape == "household":
             values = _household(row, iset, mapping, first_seen, typed)
+        elif persons is not None:
+            values = persons.check(row, rt_id)
         else:
             values = _per_rt(row, iset, rt_id, first_seen)
         if row.rejected:
@@ -557,7 +572,11 @@ def run(
             for indicator, value in values.items():
                 sums[(rt_id, indicator)] += value
         outcome.problems.extend(row.problems)
-    if iset.shape == "household":  # a family list speaks for every RT of its kelurahan
+    if persons is not None:
+        for key, value in persons.totals().items():
+            sums[key] += value
+        outcome.problems.extend(persons.problems(sheet.name, number_ranges))
+    if iset.shape in ("household", "person"):  # a list speaks for every RT of its kelurahan
         for code in covered - {None}:
             for rt_id in index.rts_by_kelurahan.get(code, ()):
                 for indicator in iset.indicators:
@@ -758,9 +777,17 @@ class _FastPath:
     found and placed by the same code.
     """
 
-    def __init__(self, mapping: Mapping, iset: IndicatorSet, resolver: _Resolver, sheet: str):
+    def __init__(
+        self,
+        mapping: Mapping,
+        iset: IndicatorSet,
+        resolver: _Resolver,
+        sheet: str,
+        persons: PersonCounter | None = None,
+    ):
         columns = mapping.columns
         self.mapping, self.iset, self.resolver, self.sheet = mapping, iset, resolver, sheet
+        self.persons = persons
         self.household = iset.shape == "household"
         self.width = max(columns.values()) + 1
         self.area_cells = _cells_of([columns[n] for n in _AREA_FIELDS if n in columns])
@@ -822,7 +849,9 @@ class _FastPath:
         if area is None:
             return None
         rt_id, kelurahan = area
-        if self.household:
+        if self.persons is not None:
+            values = self.persons.fast(cells, rt_id, number)
+        elif self.household:
             values = self._family(cells, first_seen, number)
         else:
             values = self._rt(cells, rt_id, first_seen, number)

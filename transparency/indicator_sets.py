@@ -1,8 +1,9 @@
 """Indicator sets: what a department's file means. Pure definitions loaded from JSON.
 
 An indicator set names a department, a shape ("household": one row per family, counted
-per RT; "rt": one row per RT, taken as it is), the header aliases of each column it may
-have, and how rows become indicator values. ``seed/indicator_sets.json`` holds them.
+per RT; "rt": one row per RT, taken as it is; "person": one row per resident, counted per
+RT by rules such as the age on the period's last day), the header aliases of each column
+it may have, and how rows become indicator values. ``seed/indicator_sets.json`` holds them.
 """
 
 import csv
@@ -14,13 +15,25 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Rule:
-    """How one indicator is computed: count a category, sum a field, or read a column."""
+    """How one indicator is computed: count a category, sum a field, or read a column; in
+    a person file, count persons (``persons``) or the distinct values of a field
+    (``distinct``, such as No. KK), of those aged ``age_from`` to ``age_to`` (whole years
+    on the period's last day, both inclusive) when an age is given."""
 
     indicator: str
     count: str | None = None
     sum: str | None = None
     where: str | None = None
     column: tuple[str, ...] = ()
+    persons: bool = False
+    distinct: str | None = None
+    age_from: int | None = None
+    age_to: int | None = None
+
+    @property
+    def by_age(self) -> bool:
+        """True when the rule counts only persons of an age band."""
+        return self.age_from is not None or self.age_to is not None
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,10 @@ class IndicatorSet:
     foreign: tuple[ForeignIndicator, ...] = field(default=())  # other departments' columns
     # indicator → (name in Indonesian, in English), from the catalogue beside the sets
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # A person file's status column (optional): rows of a counted status (Hidup) count,
+    # rows of a left-out one (Mati, Pindah …) are left out, any other value is an error.
+    statuses_counted: tuple[str, ...] = field(default=())
+    statuses_left_out: tuple[str, ...] = field(default=())
 
     @property
     def indicators(self) -> tuple[str, ...]:
@@ -93,10 +110,18 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
                 sum=spec.get("sum"),
                 where=spec.get("where"),
                 column=tuple(spec.get("column", ())),
+                persons=bool(spec.get("count_persons", False)),
+                distinct=spec.get("count_distinct"),
+                age_from=spec.get("age_from"),
+                age_to=spec.get("age_to"),
             )
             for code, spec in raw["indicators"].items()
         )
-        fields = {**common, **{name: tuple(a) for name, a in raw.get("fields", {}).items()}}
+        # A set's own aliases of a common field come after the common ones.
+        fields = dict(common)
+        for name, aliases in raw.get("fields", {}).items():
+            fields[name] = (*common.get(name, ()), *aliases)
+        status = raw.get("status", {})
         sets[raw["code"]] = IndicatorSet(
             code=raw["code"],
             department=raw["department"],
@@ -112,6 +137,8 @@ def load_indicator_sets(path: Path) -> dict[str, IndicatorSet]:
                 for c in raw.get("checks", ())
             ),
             names={r.indicator: names[r.indicator] for r in rules if r.indicator in names},
+            statuses_counted=tuple(status.get("counted", ())),
+            statuses_left_out=tuple(status.get("left_out", ())),
         )
     return {code: _with_foreign(iset, sets.values()) for code, iset in sets.items()}
 

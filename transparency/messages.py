@@ -30,6 +30,8 @@ FIELDS = {
     "rt_text": lazy_gettext("RT and RW in a text (address, SLS name)"),
     "bps": lazy_gettext("BPS code"),
     "kemendagri": lazy_gettext("Kemendagri code"),
+    "birth_date": lazy_gettext("birth date"),
+    "status": lazy_gettext("status (Hidup, Mati, Pindah …)"),
 }
 
 TEMPLATES = {
@@ -240,6 +242,24 @@ TEMPLATES = {
         '"%(value)s" names more than one RT or RW number, so it is not clear which RT the '
         "row belongs to."
     ),
+    "import.unknown_status": lazy_gettext(
+        '"%(value)s" is not a status this indicator set knows (%(statuses)s); only Hidup '
+        "is counted."
+    ),
+    "import.bad_date": lazy_gettext(
+        "The birth date is not a date: type it as a date cell or as text like 31-12-1960 "
+        "or 31/12/1960 (day, month, year)."
+    ),
+    "import.date_too_old": lazy_gettext("The birth date is before 1900."),
+    "import.future_date": lazy_gettext("The birth date is in the future."),
+    "import.status_left_out": lazy_gettext(
+        "Persons whose status is not Hidup were left out, not counted: %(count)s in all "
+        "(%(statuses)s; rows %(rows)s)."
+    ),
+    "import.born_after_period": lazy_gettext(
+        "Persons born after %(day)s, the last day of the period, were left out, not "
+        "counted: %(count)s in all (rows %(rows)s)."
+    ),
 }
 
 EXAMPLES = {
@@ -252,6 +272,8 @@ EXAMPLES = {
     "household_id": "NO KK",
     "members": "JUMLAH ANGGOTA",
     "category": "KATEGORI",
+    "birth_date": "TANGGAL LAHIR",
+    "status": "STATUS",
 }
 
 

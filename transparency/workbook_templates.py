@@ -16,12 +16,15 @@ from transparency.indicator_sets import IndicatorSet
 TEMPLATE_VERSION = "1"
 HOUSEHOLD_HEADER = ["NO KK", "KODE KELURAHAN", "RW", "RT", "JUMLAH ANGGOTA KELUARGA", "KATEGORI"]
 RT_HEADER = ["KODE KELURAHAN", "RW", "RT"]
+PERSON_HEADER = ["NOMOR KK", "KODE KELURAHAN", "RW", "RT", "STATUS", "TANGGAL LAHIR"]
 
 
 def header_for(iset: IndicatorSet) -> list[str]:
     """The data sheet's header row: the first alias of each column the set reads."""
     if iset.shape == "household":
         return list(HOUSEHOLD_HEADER)
+    if iset.shape == "person":
+        return list(PERSON_HEADER)
     return RT_HEADER + [rule.column[0] for rule in iset.rules if rule.column]
 
 
@@ -67,6 +70,16 @@ def _instructions(iset: IndicatorSet) -> list[str]:
             "4. Satu baris untuk satu keluarga (KK). Ketik NO KK sebagai teks, bukan angka.",
             f"5. KATEGORI: salah satu dari {categories}.",
             "6. Platform menghitung jumlah KK dan anggota keluarga per RT; NO KK tidak disimpan.",
+        ]
+    elif iset.shape == "person":
+        lines += [
+            "4. Satu baris untuk satu penduduk. Ketik NOMOR KK sebagai teks, bukan angka.",
+            "5. STATUS: Hidup, Mati, Pindah, Pergi, Hilang atau Tidak Valid; hanya yang "
+            "berstatus Hidup yang dihitung.",
+            "6. TANGGAL LAHIR: sel tanggal, atau teks seperti 31-12-1960 atau 31/12/1960. "
+            "Umur dihitung pada hari terakhir periode.",
+            "7. Platform menghitung jumlah KK, jumlah jiwa dan lansia (60 tahun ke atas) per "
+            "RT; NIK, nama, NOMOR KK dan tanggal lahir tidak disimpan.",
         ]
     else:
         lines += [

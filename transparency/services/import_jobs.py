@@ -35,6 +35,25 @@ from transparency.services.imports import (
 )
 from transparency.spreadsheets import column_letter, header_key, read_sheets
 
+# Fields whose values are personal (a family's number, a birth date): no samples.
+PRIVATE_FIELDS = ("household_id", "birth_date")
+# Words of a header that names a person's data (NIK, names, addresses, birth, phone).
+PERSONAL_WORDS = {"NIK", "NAMA", "NAME", "ALAMAT", "LAHIR", "LHR", "TELEPON", "TELP", "HP", "EMAIL"}
+PERSONAL_PHRASES = ("NO KK", "NOMOR KK", "NO_KK", "KARTU KELUARGA", "TGL LHR", "TGL_LHR")
+
+
+def is_personal_header(text: str, iset: IndicatorSet) -> bool:
+    """True for a column whose header names a person's data: its values are never shown."""
+    key = header_key(text)
+    words = set(key.replace("_", " ").split())
+    personal = {header_key(name) for name in iset.personal}
+    return (
+        key in personal
+        or bool(words & PERSONAL_WORDS)
+        or any(phrase in key.replace("_", " ") or phrase in key for phrase in PERSONAL_PHRASES)
+    )
+
+
 # Rows, the Excel number of the header row, the problems → the report workbook's bytes.
 ReportBuilder = Callable[[list[list], int, list[Problem]], bytes]
 
@@ -136,16 +155,16 @@ def _suggestion(sheet, mapping: Mapping, problems: list[Problem], iset: Indicato
     sample values (none of a personal column not read), the category values, what is
     missing and the problems found (a field headed twice)."""
     header = [text[:HEADER_CELL_CHARS] for text in header_texts(sheet, mapping)[:HEADER_CELLS]]
-    personal = {header_key(name) for name in iset.personal}
-    read = set(mapping.columns.values())
     shown = samples(sheet, mapping, len(header))
-    for column, text in enumerate(header):
-        if column not in read and header_key(text) in personal:
-            shown[column] = []
+    private = {mapping.columns.get(name) for name in PRIVATE_FIELDS}
+    hidden = [c for c, t in enumerate(header) if c in private or is_personal_header(t, iset)]
+    for column in hidden:
+        shown[column] = []  # never shown nor kept: the page says "personal data"
     return {
         "mapping": mapping.to_json(),
         "header": header,
         "samples": shown,
+        "private": hidden,
         "values": category_values(sheet, mapping) if iset.shape == "household" else [],
         "missing": mapping.missing,
         "problems": [asdict(p) for p in problems],

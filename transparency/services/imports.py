@@ -220,7 +220,7 @@ def preview_import(
     special = None
     if data[:2] == b"PK":  # an .xlsx: formulas without a result and errors read as ""
         special = functools.partial(special_cells, data, sheet.name)
-    report.outcome = importing.run(sheet, mapping, iset, index, progress, special)
+    report.outcome = importing.run(sheet, mapping, iset, index, progress, special, period=period)
     report.rt_codes = {rt_id: code for code, rt_id in index.rt_ids.items()}
     if widen:
         wider = widened(index, widen)
@@ -249,8 +249,8 @@ def widened(index: importing.AreaIndex, choice: str) -> set[str]:
 
 
 def _widen(outcome, iset: IndicatorSet, index: importing.AreaIndex, wider: set[str]) -> None:
-    """Cover ``wider`` too: a household list gives 0 to every RT without rows there."""
-    if iset.shape == "household":
+    """Cover ``wider`` too: a household or person list gives 0 to every RT without rows there."""
+    if iset.shape in ("household", "person"):
         for code in wider - set(outcome.covered):
             for rt_id in index.rts_by_kelurahan.get(code, ()):
                 for indicator in iset.indicators:
@@ -711,8 +711,14 @@ def _discard(session: Session, upload_id: int) -> None:
 
 
 def _discard_file(session: Session, upload_id: int) -> None:
-    """Delete the file's bytes and the report workbook kept beside them."""
+    """Delete the file's bytes and the report workbook kept beside them, and the sample
+    values the mapping page showed (they are the file's cells: same retention)."""
     session.execute(delete(UploadFile).where(UploadFile.upload_id == upload_id))
+    upload = session.get(Upload, upload_id)
+    suggestion = (upload.summary or {}).get("suggestion") if upload is not None else None
+    if suggestion and suggestion.get("samples"):
+        upload.summary = {**upload.summary, "suggestion": {**suggestion, "samples": []}}
+        session.add(upload)
 
 
 def mark_failed(session: Session, upload: Upload, code: str) -> Upload:

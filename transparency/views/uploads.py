@@ -239,6 +239,7 @@ def mapping(upload_id: int):
         mapping=suggested,
         header=header,
         samples=suggestion.get("samples") or [[] for _ in header],
+        private=set(suggestion.get("private") or ()),
         fields=_fields(iset),
         required=set(required_fields(iset)),
         missing=missing,
