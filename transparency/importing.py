@@ -4,8 +4,9 @@ Steps, each a function of its inputs: ``suggest_mapping`` (locate the sheet and 
 row, map columns and category values) → ``run`` (normalise and validate every row,
 aggregate per RT, check stated totals) → ``plan`` (compare with the figures in force).
 No database and no Flask: the service builds the ``AreaIndex`` and stores the result.
-Personal columns (NIK, No. KK, names, addresses) are read only as far as counting needs
-(No. KK to find a family listed twice) and never leave this module.
+Personal columns (NIK, No. KK, names, addresses, birth dates) are read only as far as
+counting needs (No. KK to find a family listed twice or count families, a birth date for
+an age: ``persons``) and never leave this module.
 """
 
 import re
