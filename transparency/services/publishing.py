@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from transparency import disclosure, scoped
+from transparency import catalogue, disclosure, scoped
 from transparency.access import Scope
 from transparency.models import (
     ActiveUpload,
@@ -152,18 +152,40 @@ class AreaTree:
 
     def protect(self, values: dict[int, int], k: int) -> list[tuple]:
         """Published rows (area id, value or None, households, RTs without data)."""
-        by_code = {self.rts[area_id]: value for area_id, value in values.items()}
-        missing: dict[str, int] = defaultdict(int)
-        for code, chain in self.ancestors.items():
-            if code not in by_code:
-                for node in chain:
-                    missing[node] += 1
-        shown = self.tree.protect(by_code, k)
+        return self.protect_group({"": values}, {"": k})[""]
+
+    def protect_group(
+        self,
+        values: dict[str, dict[int, int]],
+        ks: dict[str, int],
+        links: list[disclosure.Link] | tuple = (),
+        forced: dict[str, set[int]] | None = None,
+    ) -> dict[str, list[tuple]]:
+        """Published rows of linked members decided together (``disclosure.protect_group``):
+        member → rows (area id, value or None, households, RTs without data)."""
+        by_code = {
+            member: {self.rts[area_id]: value for area_id, value in member_values.items()}
+            for member, member_values in values.items()
+        }
+        code_of = {area_id: code for code, area_id in self.id_of.items()}
+        forced_codes = {
+            member: {code_of[area_id] for area_id in area_ids}
+            for member, area_ids in (forced or {}).items()
+        }
+        shown = self.tree.protect_group(by_code, ks, links, forced=forced_codes)
         households = self.tree.households
-        return [
-            (self.id_of[code], value, households[code], missing[code])
-            for code, value in shown.items()
-        ]
+        result = {}
+        for member, member_shown in shown.items():
+            missing: dict[str, int] = defaultdict(int)
+            for code, chain in self.ancestors.items():
+                if code not in by_code[member]:
+                    for node in chain:
+                        missing[node] += 1
+            result[member] = [
+                (self.id_of[code], value, households[code], missing[code])
+                for code, value in member_shown.items()
+            ]
+        return result
 
 
 def publish(
@@ -200,8 +222,10 @@ def publish(
         raise PublishRefused("publish.reason_needed")
     if len(reason) > REASON_MAX:
         raise PublishRefused("publish.reason_too_long")
-    values = scoped.list_rt_values(session, scope, indicator.id, period.id, active.upload_id)
-    rows = (tree or AreaTree(session)).protect(values, indicator.suppression_k)
+    group = derive_group(
+        session, scope, tree or AreaTree(session), period, indicator.code, (indicator, active)
+    )
+    rows = group.rows[NEW]
     publication = Publication(
         indicator_id=indicator.id,
         period_id=period.id,
@@ -215,6 +239,7 @@ def publish(
     session.add(publication)
     session.flush()
     _insert_published(session, publication.id, rows)
+    apply_group(session, group, actor, now)
     if current is not None:
         session.add(
             Correction(
@@ -230,6 +255,175 @@ def publish(
         _audit(session, actor, publication, indicator, period, current, rows)
     session.flush()
     return publication
+
+
+NEW = "new"  # the member key of a publication being made
+PRIVACY_REASON = "privacy protection updated"  # the note where a shown figure became hidden
+
+
+@dataclass
+class GroupRows:
+    """Linked indicators of one period decided together: rows per member key (``NEW`` or
+    a publication id) and the publications they belong to."""
+
+    rows: dict
+    publications: dict
+
+
+def derive_group(
+    session: Session,
+    scope: Scope,
+    tree: AreaTree,
+    period: Period,
+    code: str,
+    new: tuple[Indicator, ActiveUpload] | None = None,
+) -> GroupRows:
+    """The published rows of every publication of ``period`` in ``code``'s linked group
+    (``catalogue.LINKS``), current and earlier versions, and of ``new`` (the indicator and
+    upload being published), decided together: a cell hidden in one version is hidden in
+    every version, a cell hidden in one member is hidden where a linked member would bound
+    it, and a cell an existing publication hides stays hidden."""
+    codes = catalogue.linked_group(code)
+    indicators = {
+        i.code: i for i in session.exec(select(Indicator).where(Indicator.code.in_(codes)))
+    }
+    publications = session.exec(
+        select(Publication)
+        .where(
+            Publication.indicator_id.in_([i.id for i in indicators.values()]),
+            Publication.period_id == period.id,
+        )
+        .order_by(Publication.id)
+    ).all()
+    by_indicator_id = {i.id: i for i in indicators.values()}
+    members: dict = {}  # key → (indicator, upload id)
+    current: dict[str, object] = {}
+    versions: dict[str, list] = defaultdict(list)
+    for publication in publications:
+        indicator = by_indicator_id[publication.indicator_id]
+        key = str(publication.id)
+        members[key] = (indicator, publication.upload_id)
+        versions[indicator.code].append(key)
+        if publication.is_current and (new is None or new[0].code != indicator.code):
+            current[indicator.code] = key
+    if new is not None:
+        members[NEW] = (new[0], new[1].upload_id)
+        versions[new[0].code].append(NEW)
+        current[new[0].code] = NEW
+    cache: dict[tuple[int, int], dict[int, int]] = {}
+    values, ks, forced = {}, {}, {}
+    for key, (indicator, upload_id) in members.items():
+        if (indicator.id, upload_id) not in cache:
+            cache[(indicator.id, upload_id)] = scoped.list_rt_values(
+                session, scope, indicator.id, period.id, upload_id
+            )
+        values[key] = cache[(indicator.id, upload_id)]
+        ks[key] = indicator.suppression_k
+    hidden_rows = session.exec(
+        select(PublishedFigure.publication_id, PublishedFigure.area_id).where(
+            PublishedFigure.publication_id.in_([p.id for p in publications]),
+            PublishedFigure.value.is_(None),
+        )
+    ).all()
+    for publication_id, area_id in hidden_rows:
+        forced.setdefault(str(publication_id), set()).add(area_id)
+    links = []
+    for link in catalogue.LINKS:
+        parts = tuple(current[m] for m in link.parts if m in current)
+        whole = tuple(current.get(m, m) for m in link.whole)
+        if parts:
+            links.append(disclosure.Link(link.kind, parts, whole, link.base))
+    for keys in versions.values():
+        if len(keys) > 1:
+            links.append(disclosure.Link("versions", tuple(keys), ()))
+    rows = tree.protect_group(values, ks, links, forced)
+    return GroupRows(rows, {str(p.id): p for p in publications})
+
+
+def apply_group(session: Session, group: GroupRows, actor: User, now: datetime) -> int:
+    """Hide in the existing publications what ``group`` hides (they only ever gain hidden
+    cells). A current publication that was public before ``now`` and has a figure newly
+    hidden gets the note "privacy protection updated". Returns the cells newly hidden."""
+    hidden = 0
+    for key, rows in group.rows.items():
+        if key == NEW:
+            continue
+        publication = group.publications[key]
+        now_hidden = {row[0] for row in rows if row[1] is None}
+        before = set(
+            session.exec(
+                select(PublishedFigure.area_id).where(
+                    PublishedFigure.publication_id == publication.id,
+                    PublishedFigure.value.is_(None),
+                )
+            ).all()
+        )
+        newly = sorted(now_hidden - before)
+        if not newly:
+            continue
+        hidden += len(newly)
+        for start in range(0, len(newly), 500):
+            session.exec(
+                update(PublishedFigure)
+                .where(
+                    PublishedFigure.publication_id == publication.id,
+                    PublishedFigure.area_id.in_(newly[start : start + 500]),
+                )
+                .values(value=None)
+            )
+        published_at = publication.published_at
+        if published_at.tzinfo is None:
+            published_at = published_at.replace(tzinfo=now.tzinfo)
+        if publication.is_current and published_at < now:
+            session.add(
+                Correction(
+                    publication_id=publication.id,
+                    from_upload_id=publication.upload_id,
+                    to_upload_id=publication.upload_id,
+                    reason=PRIVACY_REASON,
+                    corrected_by_id=actor.id,
+                    corrected_at=now,
+                )
+            )
+    session.flush()
+    return hidden
+
+
+def rederive(session: Session, scope: Scope, actor: User, now: datetime) -> dict[str, int]:
+    """Re-derive every publication with the rules in force (linked indicators, insiders,
+    versions): cells hidden now are hidden in every version; returns the cells newly
+    hidden per indicator code."""
+    tree = AreaTree(session)
+    indicators = {i.id: i for i in session.exec(select(Indicator))}
+    seen: set[tuple[int, tuple[str, ...]]] = set()
+    result: dict[str, int] = defaultdict(int)
+    pairs = session.exec(select(Publication.period_id, Publication.indicator_id).distinct()).all()
+    periods = {p.id: p for p in session.exec(select(Period))}
+    for period_id, indicator_id in sorted(pairs):
+        code = indicators[indicator_id].code
+        group = tuple(catalogue.linked_group(code))
+        if (period_id, group) in seen:
+            continue
+        seen.add((period_id, group))
+        derived = derive_group(session, scope, tree, periods[period_id], code)
+        before = _hidden_counts(session, derived)
+        apply_group(session, derived, actor, now)
+        after = _hidden_counts(session, derived)
+        for key, count in after.items():
+            result[indicators[derived.publications[key].indicator_id].code] += count - before[key]
+    return dict(result)
+
+
+def _hidden_counts(session: Session, group: GroupRows) -> dict[str, int]:
+    ids = [int(key) for key in group.rows if key != NEW]
+    counts = dict.fromkeys(map(str, ids), 0)
+    for publication_id, count in session.exec(
+        select(PublishedFigure.publication_id, func.count())
+        .where(PublishedFigure.publication_id.in_(ids), PublishedFigure.value.is_(None))
+        .group_by(PublishedFigure.publication_id)
+    ).all():
+        counts[str(publication_id)] = count
+    return counts
 
 
 def _audit(session, actor, publication, indicator, period, current, rows) -> None:
