@@ -479,4 +479,8 @@ ID = {
     "Completeness and disputes": "Kelengkapan dan sanggahan",
     "the ketua RT says": "menurut ketua RT",
     "uploaded %(date)s": "diunggah %(date)s",
+    "privacy protection updated": "perlindungan privasi diperbarui",
+    "Only an active walidata account can do this.": "Hanya akun walidata yang aktif yang dapat melakukan ini.",
+    "Cells newly hidden: %(count)s": "Sel yang baru disembunyikan: %(count)s",
+    "The walidata account making the update.": "Akun walidata yang melakukan pembaruan.",
 }

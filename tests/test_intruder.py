@@ -25,8 +25,15 @@ from sqlmodel import select
 from tests import intruder
 from tests.conftest import walidata_scope
 from tests.test_portal import _new_version
-from transparency import catalogue, disclosure
-from transparency.models import Area, Indicator, Period, Publication, PublishedFigure
+from transparency import catalogue, disclosure, scoped
+from transparency.models import (
+    Area,
+    Correction,
+    Indicator,
+    Period,
+    Publication,
+    PublishedFigure,
+)
 from transparency.services import publishing
 
 pytestmark = pytest.mark.demo_once
@@ -234,3 +241,73 @@ def test_the_intruder_finds_what_the_old_rule_gave_away():
         "C.K": 25,
         "C": 25,
     }
+
+
+def test_rederive_brings_what_is_public_under_the_new_rule_with_a_note(app, demo_city):
+    """jiwa_gamis 2026-09 is put back as a release decided alone (as before issue 12: it
+    shows people in poor families where the poor families are hidden); ``flask
+    publications rederive`` hides them again, in the release and with the public note."""
+    session = demo_city
+    ids = {i.code: i.id for i in session.exec(select(Indicator))}
+    period = session.exec(select(Period).where(Period.code == LATEST)).one()
+
+    def current(code):
+        return session.exec(
+            select(Publication).where(
+                Publication.indicator_id == ids[code],
+                Publication.period_id == period.id,
+                Publication.is_current,
+            )
+        ).one()
+
+    jiwa = current("jiwa_gamis")
+    user, scope = walidata_scope(session)
+    values = scoped.list_rt_values(session, scope, ids["jiwa_gamis"], period.id, jiwa.upload_id)
+    alone = {row[0]: row[1] for row in publishing.AreaTree(session).protect(values, 10)}
+    figures = session.exec(
+        select(PublishedFigure).where(PublishedFigure.publication_id == jiwa.id)
+    ).all()
+    for figure in figures:
+        figure.value = alone[figure.area_id]
+        session.add(figure)
+    session.commit()
+    shown_alone = sum(1 for value in alone.values() if value is not None)
+
+    def hidden(code):
+        return set(
+            session.exec(
+                select(PublishedFigure.area_id).where(
+                    PublishedFigure.publication_id == current(code).id,
+                    PublishedFigure.value.is_(None),
+                )
+            ).all()
+        )
+
+    exposed = hidden("kk_gamis") - hidden("jiwa_gamis")
+    assert len(exposed) > 50  # poor families hidden, the people in them shown
+    assert shown_alone == len(figures) - len(hidden("jiwa_gamis"))
+    result = app.test_cli_runner().invoke(args=["publications", "rederive", "--as", "walidata"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        f"Sel yang baru disembunyikan: {len(exposed)}",
+        f"  jiwa_gamis: {len(exposed)}",
+    ]
+    session.expire_all()
+    assert hidden("kk_gamis") == hidden("jiwa_gamis")
+    note = session.exec(
+        select(Correction).where(Correction.publication_id == current("jiwa_gamis").id)
+    ).one()
+    assert (note.reason, note.from_upload_id, note.to_upload_id) == (
+        "privacy protection updated",
+        jiwa.upload_id,
+        jiwa.upload_id,
+    )
+    page = app.test_client().get(f"/indikator/jiwa_gamis/{LATEST}").get_data(as_text=True)
+    assert "karena perlindungan privasi diperbarui" in page
+    again = app.test_cli_runner().invoke(args=["publications", "rederive", "--as", "walidata"])
+    assert again.output.splitlines() == ["Sel yang baru disembunyikan: 0"]
+    refused = app.test_cli_runner().invoke(args=["publications", "rederive", "--as", "dinsos"])
+    assert refused.exit_code == 1
+    assert "Hanya akun walidata yang aktif yang dapat melakukan ini." in refused.output
+    report = intruder.audit(session, [LATEST], insiders=False)
+    assert report.failures() == 0, report.summary()

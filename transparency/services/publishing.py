@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from transparency import catalogue, disclosure, scoped
-from transparency.access import Scope
+from transparency.access import Scope, build_scope
 from transparency.models import (
     ActiveUpload,
     Area,
@@ -26,6 +26,7 @@ from transparency.models import (
     Period,
     Publication,
     PublishedFigure,
+    Role,
     Upload,
     User,
     Verification,
@@ -412,6 +413,26 @@ def rederive(session: Session, scope: Scope, actor: User, now: datetime) -> dict
         for key, count in after.items():
             result[indicators[derived.publications[key].indicator_id].code] += count - before[key]
     return dict(result)
+
+
+def rederive_as(session: Session, username: str, now: datetime) -> dict[str, int]:
+    """``rederive`` by a walidata account (the ``flask publications rederive`` command):
+    refused with ``publish.not_walidata`` for any other account."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or user.role != Role.WALIDATA or not user.active or user.area_id is None:
+        raise PublishRefused("publish.not_walidata")
+    area = session.get(Area, user.area_id)
+    city = session.exec(select(Area).where(Area.parent_id.is_(None))).first()
+    scope = build_scope(
+        user_id=user.id,
+        role=user.role,
+        active=user.active,
+        area_path=area.path,
+        area_level=area.level,
+        department_id=user.department_id,
+        city_path=city.path if city else None,
+    )
+    return rederive(session, scope, user, now)
 
 
 def _hidden_counts(session: Session, group: GroupRows) -> dict[str, int]:
