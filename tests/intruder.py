@@ -486,3 +486,40 @@ class _Judge:
                     (reader, pub.code, pub_id, self.city.code[area_id], lo, hi, k, cap)
                 )
         self.report.solves += solves
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.intruder DATABASE_URL [--step N] [--periods a,b]``: the outsider
+    over every published period, then every insider (every n-th position) over the given
+    periods (default: the latest published); prints the report; 1 if anything fails."""
+    import argparse
+
+    from transparency.db import make_engine
+
+    parser = argparse.ArgumentParser(prog="python -m tests.intruder")
+    parser.add_argument("url")
+    parser.add_argument("--step", type=int, default=1)
+    parser.add_argument("--periods", default="")
+    args = parser.parse_args(argv)
+    with Session(make_engine(args.url)) as session:
+        outsider = audit(session, insiders=False)
+        print("Outsider, every published period:")
+        print(outsider.summary())
+        periods = args.periods.split(",") if args.periods else None
+        if periods is None:
+            latest = session.exec(
+                select(Period.code)
+                .join(Publication, Publication.period_id == Period.id)
+                .order_by(Period.starts_on.desc())
+            ).first()
+            periods = [latest] if latest else []
+        insiders = audit(session, periods, position_step=args.step)
+        print(f"Every reader, {', '.join(periods)}, every {args.step}. insider position:")
+        print(insiders.summary())
+    return 1 if outsider.failures() or insiders.failures() else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
