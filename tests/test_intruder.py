@@ -59,6 +59,7 @@ def test_the_catalogue_declares_the_linked_indicators_and_their_relations():
         "anak_tidak_sekolah",
     ]
     assert catalogue.linked_group("lansia") == ["lansia"]
+    assert catalogue.linked_group("kk_total") == ["kk_total"]  # public: it only bounds
 
 
 def test_the_demo_city_leaves_nothing_recoverable_by_any_reader(demo_city):

@@ -156,9 +156,12 @@ def linked_group(code: str) -> list[str]:
     connected members of ``LINKS``, public bases left out."""
     group, todo = {code}, [code]
     while todo:
-        for link in links_of(todo.pop()):
-            for member in link.parts + link.whole:
-                if member != link.base and member not in group:
-                    group.add(member)
-                    todo.append(member)
+        member = todo.pop()
+        for link in links_of(member):
+            if link.base == member:
+                continue  # the public households: it bounds, it needs no protection
+            for other in link.parts + link.whole:
+                if other != link.base and other not in group:
+                    group.add(other)
+                    todo.append(other)
     return sorted(group)

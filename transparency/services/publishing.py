@@ -331,7 +331,7 @@ def derive_group(
     links = []
     for link in catalogue.LINKS:
         parts = tuple(current[m] for m in link.parts if m in current)
-        whole = tuple(current.get(m, m) for m in link.whole)
+        whole = tuple(m if m == link.base else current.get(m, m) for m in link.whole)
         if parts:
             links.append(disclosure.Link(link.kind, parts, whole, link.base))
     for keys in versions.values():
