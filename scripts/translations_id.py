@@ -542,4 +542,8 @@ ID = {
     "Persons whose status is not Hidup were left out, not counted: %(count)s in all (%(statuses)s; rows %(rows)s).": "Penduduk yang statusnya bukan Hidup tidak dihitung: %(count)s orang (%(statuses)s; baris %(rows)s).",
     "Persons born after %(day)s, the last day of the period, were left out, not counted: %(count)s in all (rows %(rows)s).": "Penduduk yang lahir setelah %(day)s, hari terakhir periode, tidak dihitung: %(count)s orang (baris %(rows)s).",
     "personal data: not shown": "data pribadi: tidak ditampilkan",
+    "privacy protection updated": "perlindungan privasi diperbarui",
+    "Only an active walidata account can do this.": "Hanya akun walidata yang aktif yang dapat melakukan ini.",
+    "Cells newly hidden: %(count)s": "Sel yang baru disembunyikan: %(count)s",
+    "The walidata account making the update.": "Akun walidata yang melakukan pembaruan.",
 }

@@ -34,6 +34,7 @@ def indicator_metadata(indicator) -> dict:
         "suppression_k": indicator.suppression_k,
         "per_household": indicator.per_household,
         "source": indicator.source,
+        "linked": [link.relation for link in links_of(indicator.code)],
     }
 
 
@@ -102,3 +103,65 @@ def _dataset(dataset: Dataset) -> dict:
             "dcat:endDate": release.period.ends_on.isoformat(),
         }
     return entry
+
+
+@dataclass(frozen=True)
+class Link:
+    """Indicators whose counts bound one another in every area (issue 12), protected
+    together by disclosure control (``disclosure.Link`` says what each kind does).
+
+    ``members``: the whole counts the people in the households the parts count
+    (``kk_gamis ≤ jiwa_gamis``, zero together). ``within``: the parts sum to at most the
+    whole (``kk_gamis + kk_pramis ≤ kk_total``). ``base`` names a whole that is the public
+    households of the area.
+    """
+
+    kind: str
+    parts: tuple[str, ...]
+    whole: tuple[str, ...]
+    base: str | None = None
+    relation: str = ""
+
+
+LINKS = (
+    Link(
+        "members",
+        ("kk_gamis",),
+        ("jiwa_gamis",),
+        relation="kk_gamis ≤ jiwa_gamis; both zero together",
+    ),
+    Link(
+        "within",
+        ("kk_gamis", "kk_pramis"),
+        ("kk_total",),
+        base="kk_total",
+        relation="kk_gamis + kk_pramis ≤ kk_total",
+    ),
+    Link(
+        "within",
+        ("anak_tidak_sekolah",),
+        ("anak_sd", "anak_smp", "anak_sma"),
+        relation="anak_tidak_sekolah ≤ anak_sd + anak_smp + anak_sma",
+    ),
+)
+
+
+def links_of(code: str) -> list[Link]:
+    """The links an indicator takes part in."""
+    return [link for link in LINKS if code in link.parts + link.whole]
+
+
+def linked_group(code: str) -> list[str]:
+    """The indicators protected together with ``code`` (itself included), sorted: the
+    connected members of ``LINKS``, public bases left out."""
+    group, todo = {code}, [code]
+    while todo:
+        member = todo.pop()
+        for link in links_of(member):
+            if link.base == member:
+                continue  # the public households: it bounds, it needs no protection
+            for other in link.parts + link.whole:
+                if other != link.base and other not in group:
+                    group.add(other)
+                    todo.append(other)
+    return sorted(group)

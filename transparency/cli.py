@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 
 from transparency import messages
 from transparency.db import get_session
-from transparency.services import accounts, demo, wilayah
+from transparency.services import accounts, demo, publishing, wilayah
 from transparency.services.register import RegisterReport, import_register
 
 
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(register_cli)
+    app.cli.add_command(publications_cli)
 
 
 @click.group("city", cls=AppGroup)
@@ -102,6 +103,32 @@ def logins_command() -> None:
     click.echo("Demo logins (username / password — role):")
     for account in demo.DEMO_ACCOUNTS:
         click.echo(f"  {account.username:<22} {account.password:<20} {account.description}")
+
+
+@click.group("publications", cls=AppGroup)
+def publications_cli() -> None:
+    """Published releases."""
+
+
+@publications_cli.command("rederive")
+@click.option("--as", "username", required=True, help="The walidata account making the update.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+def rederive_command(username: str, lang: str) -> None:
+    """Re-derive every published release with the disclosure rules in force: what they hide
+    now is hidden in every version, with the note "privacy protection updated"."""
+    session = get_session()
+    with force_locale(lang):
+        try:
+            changed = publishing.rederive_as(session, username, datetime.now(UTC))
+        except publishing.PublishRefused as refused:
+            session.rollback()
+            message = gettext("Only an active walidata account can do this.")
+            raise click.ClickException(message) from refused
+        session.commit()
+        click.echo(gettext("Cells newly hidden: %(count)s", count=sum(changed.values())))
+        for code, count in sorted(changed.items()):
+            if count:
+                click.echo(f"  {code}: {count}")
 
 
 @click.group("register", cls=AppGroup)

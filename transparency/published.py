@@ -75,13 +75,21 @@ class Cell:
 
 
 def _releases(session: Session, *conditions) -> list[Release]:
+    # A publication's latest correction (a later "privacy protection updated" note, made
+    # when the disclosure rules hide more of it, follows the correction that made it).
+    latest = (
+        select(Correction.publication_id, func.max(Correction.id).label("correction_id"))
+        .group_by(Correction.publication_id)
+        .subquery()
+    )
     statement = (
         select(Publication, Indicator, Period, Department.name, Upload.committed_at, Correction)
         .join(Indicator, Indicator.id == Publication.indicator_id)
         .join(Period, Period.id == Publication.period_id)
         .join(Department, Department.id == Indicator.department_id)
         .join(Upload, Upload.id == Publication.upload_id)
-        .join(Correction, Correction.publication_id == Publication.id, isouter=True)
+        .join(latest, latest.c.publication_id == Publication.id, isouter=True)
+        .join(Correction, Correction.id == latest.c.correction_id, isouter=True)
         .where(*conditions)
         .order_by(Indicator.position, Indicator.code, Period.starts_on, Publication.id)
     )

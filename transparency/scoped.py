@@ -236,3 +236,30 @@ def list_rt_values_in_force(
         )
     )
     return dict(session.exec(statement).all())
+
+
+def list_rt_values_of_sources(
+    session: Session, scope: Scope, indicator_id: int, period_id: int, sources: dict[str, int]
+) -> dict[int, int]:
+    """Exact RT values (area id → value) of a published version: in each kelurahan, the
+    figure of the upload that was in force there ({kelurahan id: upload id}), narrowed to
+    the scope."""
+    by_upload: dict[int, list[int]] = {}
+    for kelurahan_id, upload_id in sources.items():
+        by_upload.setdefault(upload_id, []).append(int(kelurahan_id))
+    values: dict[int, int] = {}
+    for upload_id, kelurahan_ids in sorted(by_upload.items()):
+        statement = (
+            select(Figure.area_id, Figure.value)
+            .join(Area, Area.id == Figure.area_id)
+            .join(Indicator, Indicator.id == Figure.indicator_id)
+            .where(
+                Figure.indicator_id == indicator_id,
+                Figure.period_id == period_id,
+                Figure.upload_id == upload_id,
+                Figure.kelurahan_id.in_(kelurahan_ids),
+                scope_predicate(scope, Area.path, Indicator.department_id),
+            )
+        )
+        values.update(session.exec(statement).all())
+    return values

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from transparency.models.base import timestamp_field
@@ -21,6 +21,10 @@ class Publication(SQLModel, table=True):
     published_by_id: int = Field(foreign_key="user_account.id")
     published_at: datetime = timestamp_field()
     is_current: bool = True
+    # The upload in force in each kelurahan when published ({kelurahan id: upload id}): an
+    # upload covers kelurahan, so a version is these pairs. None for a publication made
+    # before coverage (migration 0009), when its one upload was in force everywhere.
+    sources: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Correction(SQLModel, table=True):
