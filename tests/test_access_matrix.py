@@ -101,6 +101,9 @@ EXPECTED = {
     "api.catalog": "public",
     "publishing.overview": "publications:manage",
     "publishing.publish": "publications:manage",
+    "publishing.confirm": "publications:manage",
+    "publishing.confirm_period": "publications:manage",
+    "publishing.publish_period": "publications:manage",
     "auth.set_language": "signed-in",
     "verification.verify": "figures:verify",
     "verification.disputes": "figures:read-exact",
@@ -172,6 +175,9 @@ EXPECTED_RULES = {
     ("/api/v1/catalog.jsonld", "api.catalog", frozenset({"GET"})),
     ("/admin/publikasi/", "publishing.overview", frozenset({"GET"})),
     ("/admin/publikasi/<indicator>/<period>", "publishing.publish", frozenset({"POST"})),
+    ("/admin/publikasi/<indicator>/<period>", "publishing.confirm", frozenset({"GET"})),
+    ("/admin/publikasi/bulan/<period>", "publishing.confirm_period", frozenset({"GET"})),
+    ("/admin/publikasi/bulan/<period>", "publishing.publish_period", frozenset({"POST"})),
     ("/akun/bahasa", "auth.set_language", frozenset({"POST"})),
     ("/dasbor/wilayah/<code>/verifikasi", "verification.verify", frozenset({"POST"})),
     ("/dasbor/sanggahan", "verification.disputes", frozenset({"GET"})),
@@ -280,7 +286,9 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
-    assert len(checked) == 37
+    assert ("GET", "/admin/publikasi/kk_gamis/2026-09") in checked
+    assert ("POST", "/admin/publikasi/bulan/2026-09") in checked
+    assert len(checked) == 40
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -456,6 +464,8 @@ SIMPLE = {
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "uploads.history":       cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "publishing.overview":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "publishing.confirm":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "publishing.confirm_period": cols(L, 200, 403, 403, 403, 403, 403, 403, L,  403, 403),
     "public.indicators":     cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "public.search":         cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "api.openapi":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -536,6 +546,8 @@ WRITE_SIMPLE = {
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     # Publishing an already published period again is refused (400), nothing changes.
     "publishing.publish":    cols(L,   400, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    # A month whose every indicator is published: nothing waits, refused (400).
+    "publishing.publish_period": cols(L, 400, 403, 403, 403, 403, 403, 403, L,  403, 403),
     # An empty language form: nothing chosen, nothing changed, back to the public home.
     "auth.set_language":     cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
@@ -752,6 +764,7 @@ WRITE_URLS = {
     "uploads.cancel": "/unggah/{id}/batal",
     "uploads.restore": "/unggah/{id}/pulihkan",
     "publishing.publish": "/admin/publikasi/kk_gamis/2026-09",
+    "publishing.publish_period": "/admin/publikasi/bulan/2026-09",
     "verification.verify": "/dasbor/wilayah/{id}/verifikasi",
     "verification.answer": "/dasbor/sanggahan/{id}/jawab",
     "auth.set_language": "/akun/bahasa",
@@ -810,6 +823,8 @@ SIMPLE_URLS = {
     "uploads.new": "/unggah/",
     "uploads.history": "/unggah/riwayat",
     "publishing.overview": "/admin/publikasi/",
+    "publishing.confirm": "/admin/publikasi/kk_gamis/2026-10",
+    "publishing.confirm_period": "/admin/publikasi/bulan/2026-10",
     "public.indicators": "/indikator/",
     "public.search": "/cari?q=wonorejo",
     "api.openapi": "/api/v1/openapi.json",
@@ -1219,12 +1234,13 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
-    # the disputes page + 6 public routes without a target and 14 public targets), but the
-    # city's three roles have no parent area (5 figure formats and the notice board each);
-    # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
-    # publication), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
+    # GET: 105 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
+    # the disputes page + 2 publication confirmations + 6 public routes without a target
+    # and 14 public targets), but the city's three roles have no parent area (5 figure
+    # formats and the notice board each); POST: 34 cells a role (13 + 13 of uploads + 3
+    # verify + 2 answer + language + 2 publication), but the walidata skips its own
+    # deactivation and reset.
+    assert cells == len(ROLES) * (105 + 34) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

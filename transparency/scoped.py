@@ -8,6 +8,7 @@ An area outside the scope and an area that does not exist raise the same
 from dataclasses import dataclass
 
 from sqlalchemy import and_, false, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from transparency.access import Permission, Scope
@@ -207,3 +208,37 @@ def list_rt_values(
         )
     )
     return dict(session.exec(statement).all())
+
+
+def sum_by_kelurahan(
+    session: Session, scope: Scope, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], dict[int, tuple[int, int]]]:
+    """Per (indicator, upload) key, per kelurahan id: the sum of its RTs' exact values and
+    how many RTs have one, narrowed to the scope (one grouped statement)."""
+    if not keys:
+        return {}
+    rt, rw = aliased(Area), aliased(Area)
+    statement = (
+        select(
+            Figure.indicator_id,
+            Figure.upload_id,
+            rw.parent_id,
+            func.sum(Figure.value),
+            func.count(Figure.id),
+        )
+        .join(rt, rt.id == Figure.area_id)
+        .join(rw, rw.id == rt.parent_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .where(
+            Figure.upload_id.in_(sorted({upload for _, upload in keys})),
+            Figure.indicator_id.in_(sorted({indicator for indicator, _ in keys})),
+            scope_predicate(scope, rt.path, Indicator.department_id),
+        )
+        .group_by(Figure.indicator_id, Figure.upload_id, rw.parent_id)
+    )
+    wanted = set(keys)
+    sums: dict[tuple[int, int], dict[int, tuple[int, int]]] = {key: {} for key in wanted}
+    for indicator_id, upload_id, kelurahan_id, total, count in session.exec(statement):
+        if (indicator_id, upload_id) in wanted:
+            sums[(indicator_id, upload_id)][kelurahan_id] = (int(total or 0), count)
+    return sums
