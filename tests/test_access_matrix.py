@@ -71,6 +71,7 @@ EXPECTED = {
     "dashboard.area": "figures:read-exact",
     "dashboard.area_print": "figures:read-exact",
     "dashboard.area_data": "figures:read-exact",
+    "dashboard.overview": "progress:read",
     "accounts_admin.users": "accounts:view",
     "accounts_admin.create": "accounts:manage",
     "accounts_admin.edit": "accounts:manage",
@@ -124,6 +125,7 @@ EXPECTED_RULES = {
     ("/dasbor/", "dashboard.home", frozenset({"GET"})),
     ("/dasbor/wilayah/<code>", "dashboard.area", frozenset({"GET"})),
     ("/dasbor/wilayah/<code>/cetak", "dashboard.area_print", frozenset({"GET"})),
+    ("/dasbor/wilayah/<code>/ikhtisar", "dashboard.overview", frozenset({"GET"})),
     (
         "/dasbor/wilayah/<code>/data.<any(json, csv, xlsx):fmt>",
         "dashboard.area_data",
@@ -288,7 +290,8 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
     assert ("GET", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", "/admin/publikasi/bulan/2026-09") in checked
-    assert len(checked) == 40
+    assert ("GET", f"/dasbor/wilayah/{RT_A}/ikhtisar") in checked
+    assert len(checked) == 41
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -406,6 +409,23 @@ FIGURES = grid({
     LURAH:       (200,  404,   200,  200,  404,  404,  404),
     KETUA_RW:    (200,  404,   200,  200,  404,  404,  404),
     KETUA_RT:    (200,  404,   200,  404,  404,  404,  404),
+    DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
+}, AREA_TARGET_NAMES)
+
+# The verification overview (states only, no figures): progress:read, the walidata, camat
+# and lurah, in their own subtree; an RT has none (404 like an area out of scope).
+OVERVIEW = grid({
+    #             own   parent rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,     L,    L,    L,    L,    L),
+    WALIDATA:    (200,  X,     404,  404,  404,  200,  404),
+    DINSOS:      (403,  X,     403,  403,  403,  403,  403),
+    DISPENDIK:   (403,  X,     403,  403,  403,  403,  403),
+    CAMAT:       (200,  404,   404,  404,  404,  404,  404),
+    LURAH:       (200,  404,   404,  404,  404,  404,  404),
+    KETUA_RW:    (403,  403,   403,  403,  403,  403,  403),
+    KETUA_RT:    (403,  403,   403,  403,  403,  403,  403),
     DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
     NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
     WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
@@ -865,7 +885,7 @@ READ_ROUTES = (
     | {"public.area", "audit_admin.area", "accounts_admin.edit"}
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
     | set(UPLOAD_READ)
-    | {"uploads.template", "board.rt_board", "department.page"}
+    | {"uploads.template", "board.rt_board", "department.page", "dashboard.overview"}
     | {endpoint for endpoint, *_ in PUBLIC_READ}
 )
 
@@ -1017,6 +1037,11 @@ def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]
             if isinstance(expected, str):
                 expected = expected.format(id=uploads[target])
             yield Probe(endpoint, "GET", url, target, "html", expected)
+    for target, expected in OVERVIEW[role].items():
+        if expected is X:
+            continue
+        url = f"/dasbor/wilayah/{AREA_TARGETS[target][role]}/ikhtisar"
+        yield Probe("dashboard.overview", "GET", url, target, "html", expected)
     for target, expected in BOARD[role].items():
         if expected is X:
             continue
@@ -1234,13 +1259,13 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 105 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
-    # the disputes page + 2 publication confirmations + 6 public routes without a target
-    # and 14 public targets), but the city's three roles have no parent area (5 figure
-    # formats and the notice board each); POST: 34 cells a role (13 + 13 of uploads + 3
-    # verify + 2 answer + language + 2 publication), but the walidata skips its own
-    # deactivation and reset.
-    assert cells == len(ROLES) * (105 + 34) - 3 * 6 - 2
+    # GET: 112 cells a role (58 + 14 of uploads + 7 notice board + 7 overview + 3
+    # department pages + the disputes page + 2 publication confirmations + 6 public routes
+    # without a target and 14 public targets), but the city's three roles have no parent
+    # area (5 figure formats, the notice board and the overview each); POST: 34 cells a
+    # role (13 + 13 of uploads + 3 verify + 2 answer + language + 2 publication), but the
+    # walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (112 + 34) - 3 * 7 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

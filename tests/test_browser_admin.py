@@ -140,3 +140,52 @@ def test_the_walidata_checks_and_publishes_on_a_desktop_and_a_phone(chromium, li
         assert message.startswith("Dipublikasikan 11 indikator untuk Oktober 2026: Jumlah KK, ")
         assert "kk_" not in message
         assert page.locator('tr[data-state="published"]').count() == 12
+
+
+def grid_fits(page) -> None:
+    """No sideways scrolling, and every row's last state mark lies within the screen."""
+    no_sideways_scroll(page)
+    for row in page.locator("table.state-grid tbody tr[data-row]").all()[:40]:
+        within_viewport(row.locator("td").last, page)
+    within_viewport(page.locator("table.state-grid th.ind").last, page)
+
+
+def test_the_lurah_reads_the_overview_of_every_rt_on_a_phone(chromium, live_server):
+    base = live_server.url
+    with chromium(PHONE) as page:
+        sign_in(page, base, "lurah.wonorejo")
+        page.get_by_role("link", name="Ikhtisar verifikasi: semua RT dan indikator").click()
+        assert page.url.endswith("/dasbor/wilayah/35.78.03.1005/ikhtisar")
+        assert page.locator("h1").inner_text() == "Ikhtisar verifikasi · Kelurahan Wonorejo"
+        legend = page.locator("ul.legend").inner_text().split("\n")
+        assert legend == ["✓ dikonfirmasi", "! disanggah", "… menunggu", "– belum ada data"]
+        rt2 = page.locator('tr[data-row="35.78.03.1005.001.002"]')
+        marks = rt2.locator("td").all_inner_texts()
+        assert len(marks) == 12 and marks[0] == "✓" and marks[2] == "!"
+        assert marks.count("…") == 10
+        # Counts per RW: RW 001 holds the demo's 4 confirmations and 3 disputes.
+        rw1 = page.locator('tr[data-group="35.78.03.1005.001"] td').all_inner_texts()
+        assert rw1[:2] == ["4", "3"] and rw1[3] == "0"
+        grid_fits(page)
+        shot(page, "ikhtisar-lurah-360.png")
+        page.locator("table.state-grid").screenshot(path=str(ARTIFACTS / "ikhtisar-grid-360.png"))
+        page.goto(base + "/dasbor/wilayah/35.78.03.1005/ikhtisar?lang=en")
+        assert page.locator("h1").inner_text() == "Verification overview · Kelurahan Wonorejo"
+        grid_fits(page)
+        shot(page, "ikhtisar-lurah-en-360.png")
+
+
+def test_the_camat_reads_the_overview_by_kelurahan_on_a_phone(chromium, live_server):
+    base = live_server.url
+    with chromium(PHONE) as page:
+        sign_in(page, base, "camat.rungkut")
+        page.goto(base + "/dasbor/wilayah/35.78.03/ikhtisar")
+        assert page.locator("h1").inner_text() == "Ikhtisar verifikasi · Kecamatan Rungkut"
+        wonorejo = page.locator('tr[data-row="35.78.03.1005"]')
+        assert wonorejo.locator('td[data-cell="kk_gamis"]').inner_text() == "!"
+        assert wonorejo.locator('td[data-cell="kk_total"]').inner_text() == "…"
+        grid_fits(page)
+        shot(page, "ikhtisar-camat-360.png")
+        wonorejo.get_by_role("link", name="Wonorejo").click()
+        assert page.locator("h1").inner_text() == "Ikhtisar verifikasi · Kelurahan Wonorejo"
+        grid_fits(page)
