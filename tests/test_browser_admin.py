@@ -189,3 +189,31 @@ def test_the_camat_reads_the_overview_by_kelurahan_on_a_phone(chromium, live_ser
         wonorejo.get_by_role("link", name="Wonorejo").click()
         assert page.locator("h1").inner_text() == "Ikhtisar verifikasi · Kelurahan Wonorejo"
         grid_fits(page)
+
+
+def test_odd_numbers_and_a_crooked_next_on_a_phone(chromium, live_server):
+    base = live_server.url
+    with chromium(PHONE) as page:
+        # Sign-in with ?next=/.//evil.example: refused, the person lands at home instead.
+        page.goto(base + "/masuk?next=/.//evil.example")
+        page.get_by_label("Nama pengguna").fill("walidata")
+        page.get_by_label("Kata sandi").fill(PASSWORDS["walidata"])
+        page.get_by_role("button", name="Masuk").click()
+        assert page.url.startswith(base + "/")
+        assert "evil" not in page.url
+        for path in (
+            "/admin/pengguna/?hal=99999999999999999999999",
+            "/admin/audit?hal=99999999999999999999999",
+            "/indikator/kk_gamis/2026-10?versi=99999999999999999999999",
+            "/admin/pengguna/99999999999999999999999",
+        ):
+            response = page.goto(base + path)
+            assert response.status == 404, path
+            assert page.locator("h1").inner_text() == "Halaman tidak ditemukan"
+            no_sideways_scroll(page)
+        shot(page, "angka-ganjil-360.png")
+        response = page.goto(
+            base + "/api/v1/indicators/kk_gamis/periods/2026-09?version=" + "9" * 25
+        )
+        assert response.status == 404
+        assert response.json()["error"]["status"] == 404

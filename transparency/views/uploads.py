@@ -33,6 +33,7 @@ from transparency.db import get_session
 from transparency.extensions import limiter
 from transparency.importing import Mapping, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
+from transparency.integers import parse_int
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
 from transparency.problems import Problem
 from transparency.security import current_account, current_scope, remote_addr
@@ -250,9 +251,9 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
     """The mapping as the operator confirmed it on the form (unknown entries are ignored)."""
     columns = {}
     for name in _fields(iset):
-        raw = request.form.get(f"col_{name}", "")
-        if raw.isdigit() and int(raw) < len(header):
-            columns[name] = int(raw)
+        column = parse_int(request.form.get(f"col_{name}"), maximum=len(header) - 1)
+        if column is not None:
+            columns[name] = column
     chosen = {}
     for index, text in enumerate(values):
         category = request.form.get(f"val_{index}", "")
