@@ -113,7 +113,9 @@ def publish(indicator: str, period: str):
     session = get_session()
     try:
         preview = _one(session, indicator, period)
-        _acknowledged([preview])
+        checked = parse_int(request.form.get("upload")) or 0
+        if checked == preview.ready.upload_id:  # else the service refuses it as stale
+            _acknowledged([preview])
         publishing.publish(
             session,
             current_scope(),
@@ -122,7 +124,7 @@ def publish(indicator: str, period: str):
             period,
             datetime.now(UTC),
             reason=request.form.get("reason", ""),
-            confirmed_upload_id=parse_int(request.form.get("upload")) or 0,
+            confirmed_upload_id=checked,
         )
     except publishing.PublishRefused as refused:
         session.rollback()
@@ -182,7 +184,8 @@ def publish_period(period: str):
         code, _, upload = item.partition(":")
         confirmed[code] = parse_int(upload) or 0
     try:
-        _acknowledged(previews)
+        if confirmed == {p.ready.indicator.code: p.ready.upload_id for p in previews}:
+            _acknowledged(previews)  # else the service refuses them as stale
         published = publishing.publish_period(
             session, current_scope(), current_account(), period, confirmed, datetime.now(UTC)
         )
