@@ -71,6 +71,7 @@ EXPECTED = {
     "dashboard.area": "figures:read-exact",
     "dashboard.area_print": "figures:read-exact",
     "dashboard.area_data": "figures:read-exact",
+    "dashboard.overview": "progress:read",
     "accounts_admin.users": "accounts:view",
     "accounts_admin.create": "accounts:manage",
     "accounts_admin.edit": "accounts:manage",
@@ -102,6 +103,9 @@ EXPECTED = {
     "api.catalog": "public",
     "publishing.overview": "publications:manage",
     "publishing.publish": "publications:manage",
+    "publishing.confirm": "publications:manage",
+    "publishing.confirm_period": "publications:manage",
+    "publishing.publish_period": "publications:manage",
     "auth.set_language": "signed-in",
     "verification.verify": "figures:verify",
     "verification.disputes": "figures:read-exact",
@@ -122,6 +126,7 @@ EXPECTED_RULES = {
     ("/dasbor/", "dashboard.home", frozenset({"GET"})),
     ("/dasbor/wilayah/<code>", "dashboard.area", frozenset({"GET"})),
     ("/dasbor/wilayah/<code>/cetak", "dashboard.area_print", frozenset({"GET"})),
+    ("/dasbor/wilayah/<code>/ikhtisar", "dashboard.overview", frozenset({"GET"})),
     (
         "/dasbor/wilayah/<code>/data.<any(json, csv, xlsx):fmt>",
         "dashboard.area_data",
@@ -174,6 +179,9 @@ EXPECTED_RULES = {
     ("/api/v1/catalog.jsonld", "api.catalog", frozenset({"GET"})),
     ("/admin/publikasi/", "publishing.overview", frozenset({"GET"})),
     ("/admin/publikasi/<indicator>/<period>", "publishing.publish", frozenset({"POST"})),
+    ("/admin/publikasi/<indicator>/<period>", "publishing.confirm", frozenset({"GET"})),
+    ("/admin/publikasi/bulan/<period>", "publishing.confirm_period", frozenset({"GET"})),
+    ("/admin/publikasi/bulan/<period>", "publishing.publish_period", frozenset({"POST"})),
     ("/akun/bahasa", "auth.set_language", frozenset({"POST"})),
     ("/dasbor/wilayah/<code>/verifikasi", "verification.verify", frozenset({"POST"})),
     ("/dasbor/sanggahan", "verification.disputes", frozenset({"GET"})),
@@ -282,7 +290,10 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
-    assert len(checked) == 37
+    assert ("GET", "/admin/publikasi/kk_gamis/2026-09") in checked
+    assert ("POST", "/admin/publikasi/bulan/2026-09") in checked
+    assert ("GET", f"/dasbor/wilayah/{RT_A}/ikhtisar") in checked
+    assert len(checked) == 41
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -405,6 +416,23 @@ FIGURES = grid({
     WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
 }, AREA_TARGET_NAMES)
 
+# The verification overview (states only, no figures): progress:read, the walidata, camat
+# and lurah, in their own subtree; an RT has none (404 like an area out of scope).
+OVERVIEW = grid({
+    #             own   parent rt_a  rt_b  rt_c  kel_c missing
+    ANON:        (L,    L,     L,    L,    L,    L,    L),
+    WALIDATA:    (200,  X,     404,  404,  404,  200,  404),
+    DINSOS:      (403,  X,     403,  403,  403,  403,  403),
+    DISPENDIK:   (403,  X,     403,  403,  403,  403,  403),
+    CAMAT:       (200,  404,   404,  404,  404,  404,  404),
+    LURAH:       (200,  404,   404,  404,  404,  404,  404),
+    KETUA_RW:    (403,  403,   403,  403,  403,  403,  403),
+    KETUA_RT:    (403,  403,   403,  403,  403,  403,  403),
+    DEACTIVATED: (L,    L,     L,    L,    L,    L,    L),
+    NO_AREA:     (403,  403,   403,  403,  403,  403,  403),
+    WRONG_LEVEL: (403,  403,   403,  403,  403,  403,  403),
+}, AREA_TARGET_NAMES)
+
 # The public area page: open to everyone, whoever asks, and never with exact figures.
 PUBLIC_AREA = {
     role: {"rt_a": 200, "rt_b": 200, "rt_c": 200, "kel_c": 200, "missing": 404} for role in ROLES
@@ -458,6 +486,8 @@ SIMPLE = {
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "uploads.history":       cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     "publishing.overview":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "publishing.confirm":    cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    "publishing.confirm_period": cols(L, 200, 403, 403, 403, 403, 403, 403, L,  403, 403),
     "public.indicators":     cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "public.search":         cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "api.openapi":           cols(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -538,6 +568,8 @@ WRITE_SIMPLE = {
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
     # Publishing an already published period again is refused (400), nothing changes.
     "publishing.publish":    cols(L,   400, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    # A month whose every indicator is published: nothing waits, refused (400).
+    "publishing.publish_period": cols(L, 400, 403, 403, 403, 403, 403, 403, L,  403, 403),
     # An empty language form: nothing chosen, nothing changed, back to the public home.
     "auth.set_language":     cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
     "auth.logout":           cols(L,   OUT, OUT, OUT, OUT, OUT, OUT, OUT, L,   OUT, OUT),
@@ -769,6 +801,7 @@ WRITE_URLS = {
     "uploads.cancel": "/unggah/{id}/batal",
     "uploads.restore": "/unggah/{id}/pulihkan",
     "publishing.publish": "/admin/publikasi/kk_gamis/2026-09",
+    "publishing.publish_period": "/admin/publikasi/bulan/2026-09",
     "verification.verify": "/dasbor/wilayah/{id}/verifikasi",
     "verification.answer": "/dasbor/sanggahan/{id}/jawab",
     "auth.set_language": "/akun/bahasa",
@@ -827,6 +860,8 @@ SIMPLE_URLS = {
     "uploads.new": "/unggah/",
     "uploads.history": "/unggah/riwayat",
     "publishing.overview": "/admin/publikasi/",
+    "publishing.confirm": "/admin/publikasi/kk_gamis/2026-10",
+    "publishing.confirm_period": "/admin/publikasi/bulan/2026-10",
     "public.indicators": "/indikator/",
     "public.search": "/cari?q=wonorejo",
     "api.openapi": "/api/v1/openapi.json",
@@ -867,7 +902,7 @@ READ_ROUTES = (
     | {"public.area", "audit_admin.area", "accounts_admin.edit"}
     | {endpoint for endpoint, _ in FIGURE_FORMATS.values()}
     | set(UPLOAD_READ)
-    | {"uploads.template", "board.rt_board", "department.page"}
+    | {"uploads.template", "board.rt_board", "department.page", "dashboard.overview"}
     | {endpoint for endpoint, *_ in PUBLIC_READ}
 )
 
@@ -1019,6 +1054,11 @@ def read_probes(role: str, accounts, uploads: dict[str, int]) -> Iterator[Probe]
             if isinstance(expected, str):
                 expected = expected.format(id=uploads[target])
             yield Probe(endpoint, "GET", url, target, "html", expected)
+    for target, expected in OVERVIEW[role].items():
+        if expected is X:
+            continue
+        url = f"/dasbor/wilayah/{AREA_TARGETS[target][role]}/ikhtisar"
+        yield Probe("dashboard.overview", "GET", url, target, "html", expected)
     for target, expected in BOARD[role].items():
         if expected is X:
             continue
@@ -1236,12 +1276,13 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
-    # the disputes page + 6 public routes without a target and 14 public targets), but the
-    # city's three roles have no parent area (5 figure formats and the notice board each);
-    # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
-    # publication), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
+    # GET: 112 cells a role (58 + 14 of uploads + 7 notice board + 7 overview + 3
+    # department pages + the disputes page + 2 publication confirmations + 6 public routes
+    # without a target and 14 public targets), but the city's three roles have no parent
+    # area (5 figure formats, the notice board and the overview each); POST: 34 cells a
+    # role (13 + 13 of uploads + 3 verify + 2 answer + language + 2 publication), but the
+    # walidata skips its own deactivation and reset.
+    assert cells == len(ROLES) * (112 + 34) - 3 * 7 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

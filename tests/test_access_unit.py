@@ -212,10 +212,17 @@ EXPECTED_PERMISSIONS = {
         "uploads:restore",
         "publications:manage",
         "disputes:answer",
+        "progress:read",
     },
     Role.OPERATOR: {"figures:read-exact", "profile:edit", "uploads:create", "disputes:answer"},
-    Role.CAMAT: {"figures:read-exact", "accounts:view", "profile:edit"},
-    Role.LURAH: {"figures:read-exact", "accounts:view", "profile:edit", "disputes:answer"},
+    Role.CAMAT: {"figures:read-exact", "accounts:view", "profile:edit", "progress:read"},
+    Role.LURAH: {
+        "figures:read-exact",
+        "accounts:view",
+        "profile:edit",
+        "disputes:answer",
+        "progress:read",
+    },
     Role.KETUA_RW: {"figures:read-exact", "profile:edit"},
     Role.KETUA_RT: {"figures:read-exact", "profile:edit", "figures:verify"},
 }
@@ -247,6 +254,7 @@ def test_role_permissions_are_exactly_the_table(role):
         (Permission.PUBLICATIONS_MANAGE, {Role.WALIDATA}),
         (Permission.FIGURES_VERIFY, {Role.KETUA_RT}),
         (Permission.DISPUTES_ANSWER, {Role.WALIDATA, Role.OPERATOR, Role.LURAH}),
+        (Permission.PROGRESS_READ, {Role.WALIDATA, Role.CAMAT, Role.LURAH}),
     ],
 )
 def test_who_holds_each_permission(permission, holders):

@@ -37,7 +37,6 @@ from tests.conftest import (
     make_app,
 )
 from transparency import create_app
-from transparency.config import DEFAULTS
 from transparency.models import Area, AuditEvent, Department, Role, Upload, User
 from transparency.password_policy import check_password
 from transparency.passwords import hash_password, needs_rehash, verify_password
@@ -561,7 +560,7 @@ def test_au06_idle_and_absolute_limits_end_the_session(prod_app, auth_age, seen_
 
 @pytest.mark.parametrize(
     "key",
-    [None, "", "dev", DEFAULTS["SECRET_KEY"], "short-but-random-Xy7", "a" * 64, "ab" * 24],
+    [None, "", "dev", "dev-only-not-secret", "short-but-random-Xy7", "a" * 64, "ab" * 24],
 )
 def test_au07_production_refuses_a_missing_or_weak_key(monkeypatch, key):
     for name in ("SECRET_KEY", "TRANSPARENCY_SECRET_KEY", "TRANSPARENCY_ENV_NAME"):
@@ -621,6 +620,31 @@ def test_au07_forged_or_tampered_cookies_are_anonymous(app, db):
     assert_sent_to_login(other.get("/admin/pengguna/"))
 
 
+def test_au07_a_demo_started_without_a_key_refuses_cookies_signed_with_the_old_default(
+    engine, db, monkeypatch, tmp_path
+):
+    """``make run`` as the README says: development, no SECRET_KEY. A walidata cookie
+    signed with the development default of old opens nothing; the app's own key does."""
+    for name in ("SECRET_KEY", "TRANSPARENCY_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRANSPARENCY_INSTANCE_PATH", str(tmp_path))
+    demo_app = make_app(engine, db, SECRET_KEY=None)
+    key = demo_app.config["SECRET_KEY"]
+    assert key == (tmp_path / "secret_key").read_text(encoding="ascii")
+    walidata = fresh(db, WALIDATA)
+    now = time.time()
+    payload = {
+        "_user_id": f"{walidata.id}:{walidata.session_version}",
+        "_fresh": True,
+        "auth_at": now,
+        "seen_at": now,
+    }
+    forged = replay(demo_app, {"session": sign_session(payload, "dev-only-not-secret")})
+    assert_sent_to_login(forged.get("/admin/pengguna/"))
+    genuine = replay(demo_app, {"session": sign_session(payload, key)})
+    assert genuine.get("/admin/pengguna/").status_code == 200
+
+
 def test_au07_key_rotation_keeps_sessions_only_with_the_fallback(engine, db):
     old_key, new_key = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
     before = make_app(engine, db, SECRET_KEY=old_key)
@@ -643,6 +667,13 @@ HOSTILE_NEXT = [
     "https:evil.example",
     "javascript:alert(1)",
     "%2F%2Fevil.example",
+    "/.//evil.example",
+    "/./%2Fevil.example",
+    "/..//evil.example",
+    "/%2E//evil.example",
+    "/%2e%2e//evil.example",
+    "/dasbor/..//..//evil.example",
+    "/%5C%5Cevil.example",
 ]
 
 
@@ -706,6 +737,17 @@ def test_au08_the_login_redirect_round_trips_next(app):
         ("/\x00", None),
         ("/\x7f", None),
         ("/" + "a" * 2001, None),
+        # Normalised before the check: no empty or dot segments, encoded or not.
+        ("/.//evil.example", None),
+        ("/..//evil.example", None),
+        ("/%2E/%2Fevil.example", None),
+        ("/dasbor/./", None),
+        ("/dasbor/../admin/", None),
+        ("/dasbor//wilayah", None),
+        ("/dasbor/.", None),
+        ("/cari?q=a//b&next=/./x", "/cari?q=a//b&next=/./x"),  # the query is not a path
+        ("/wilayah/35.78.03/data.csv", "/wilayah/35.78.03/data.csv"),
+        ("/", "/"),
     ],
 )
 def test_au08_safe_next(target, expected):
@@ -1071,6 +1113,7 @@ def test_wb01_get_routes_change_nothing(app, db):
     instead = {
         "uploads.template": "/unggah/templat/dinsos_gamis_pramis.xlsx",
         "department.page": "/dasbor/dinas/dinsos",
+        "dashboard.overview": "/dasbor/wilayah/35.78.03.1005/ikhtisar",  # an RT has none
     }
     gets = [(e, instead.get(e, p)) for e, p in gets]
     # The report workbook exists only while a dry run's file is kept; the demo's are gone.

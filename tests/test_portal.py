@@ -147,12 +147,17 @@ def test_walidata_sees_how_the_rts_answered_before_publishing(app, demo_city):
     assert login(client, "walidata").status_code == 302
     html = client.get("/admin/publikasi/").get_data(as_text=True)
     assert 'data-publish="kk_gamis/2026-10" data-state="unpublished"' in html
-    assert 'data-publish="kk_gamis/2026-09" data-state="published"' in html
+    older = client.get("/admin/publikasi/?periode=2026-09").get_data(as_text=True)
+    assert 'data-publish="kk_gamis/2026-09" data-state="published"' in older
     # Each row leads to its department's completeness page.
     row = html.split('data-publish="kk_gamis/2026-10"', 1)[1].split("</tr>", 1)[0]
     assert re.search(r'<a href="/dasbor/dinas/dinsos"[^>]*>Dinas Sosial</a>', row)
     assert client.get("/dasbor/dinas/dinsos").status_code == 200
-    response = client.post("/admin/publikasi/kk_gamis/2026-10")
+    # Publishing goes through the confirmation page, which carries the version checked.
+    page = client.get("/admin/publikasi/kk_gamis/2026-10").get_data(as_text=True)
+    checked = re.search(r'name="upload" value="(\d+)"', page).group(1)
+    assert int(checked) == active.upload_id
+    response = client.post("/admin/publikasi/kk_gamis/2026-10", data={"upload": checked})
     assert response.status_code == 302
     assert client.get("/indikator/kk_gamis/2026-10").status_code == 200
     again = client.post("/admin/publikasi/kk_gamis/2026-10")

@@ -1,5 +1,6 @@
 """Transparansi RT: the application factory. The only place that wires things up."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -11,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure the app: config, database, i18n, views, errors, CLI."""
     app = Flask(
         __name__,
+        instance_path=os.environ.get("TRANSPARENCY_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -19,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     config.load(app, test_config)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -37,6 +40,13 @@ def register_extensions(app: Flask) -> None:
 
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters: ``<int:…>`` bounded to 64 bits."""
+    from transparency.views import params
+
+    params.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

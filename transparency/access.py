@@ -29,6 +29,7 @@ class Permission(StrEnum):
     PUBLICATIONS_MANAGE = "publications:manage"
     FIGURES_VERIFY = "figures:verify"  # confirm or dispute one's own RT's figures
     DISPUTES_ANSWER = "disputes:answer"
+    PROGRESS_READ = "progress:read"  # the officials' overview of verification states
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -43,7 +44,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.CAMAT: frozenset(
-        {Permission.FIGURES_READ_EXACT, Permission.ACCOUNTS_VIEW, Permission.PROFILE_EDIT}
+        {
+            Permission.FIGURES_READ_EXACT,
+            Permission.ACCOUNTS_VIEW,
+            Permission.PROFILE_EDIT,
+            Permission.PROGRESS_READ,
+        }
     ),
     Role.LURAH: frozenset(
         {
@@ -51,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNTS_VIEW,
             Permission.PROFILE_EDIT,
             Permission.DISPUTES_ANSWER,
+            Permission.PROGRESS_READ,
         }
     ),
     Role.KETUA_RW: frozenset({Permission.FIGURES_READ_EXACT, Permission.PROFILE_EDIT}),

@@ -1,16 +1,18 @@
 """Configuration defaults and the order they are overridden in.
 
 Defaults here → ``instance/config.py`` → environment → the test config passed to
-``create_app``. Nothing is read at import time.
+``create_app``. Nothing is read at import time. Without a ``SECRET_KEY``, production
+refuses to start and anything else uses a random key kept in ``instance/secret_key``.
 """
 
 import os
+import secrets
 from pathlib import Path
 
 from transparency.containers import assert_defused
 
 DEFAULTS = {
-    "SECRET_KEY": "dev-only-not-secret",
+    "SECRET_KEY": None,  # None: production refuses to start; elsewhere instance/secret_key
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "ENV_NAME": "development",  # "production" enables the strict checks
     "BABEL_DEFAULT_LOCALE": "id",
@@ -50,6 +52,10 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
 }
 
+# Keys that were ever written down (the old development default): never good enough.
+KNOWN_KEYS = frozenset({"dev-only-not-secret"})
+SECRET_KEY_FILE = "secret_key"
+
 # Environment variables read without a prefix, as deployments expect them.
 PLAIN_ENV = ("DATABASE_URL", "SECRET_KEY")
 
@@ -68,6 +74,31 @@ def load(app, test_config: dict | None) -> None:
     if app.config["ENV_NAME"] == "production":
         check_production(app.config)
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, DEBUG=False)
+    elif not app.config["SECRET_KEY"] or app.config["SECRET_KEY"] in KNOWN_KEYS:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The random key kept in ``folder/secret_key`` (0600), made on first use, so that a
+    demo never signs its cookies with a key anyone could know. Two processes starting at
+    once agree: the file appears whole or not at all, and the first one written wins."""
+    path = folder / SECRET_KEY_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # fails if another process was first: its key stands
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key: delete it to have a new one made.")
+    return key
 
 
 def check_production(config) -> None:
@@ -75,7 +106,7 @@ def check_production(config) -> None:
     parsing XML without defusedxml (battery XML-03)."""
     assert_defused()
     key = config.get("SECRET_KEY") or ""
-    if key == DEFAULTS["SECRET_KEY"] or len(key) < 32 or len(set(key)) < 10:
+    if key in KNOWN_KEYS or len(key) < 32 or len(set(key)) < 10:
         raise RuntimeError(
             "SECRET_KEY must be a random value of at least 32 characters in production "
             "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."

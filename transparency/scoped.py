@@ -7,7 +7,7 @@ An area outside the scope and an area that does not exist raise the same
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func
+from sqlalchemy import and_, false, func, or_
 from sqlmodel import Session, select
 
 from transparency.access import Permission, Scope
@@ -263,3 +263,40 @@ def list_rt_values_of_sources(
         )
         values.update(session.exec(statement).all())
     return values
+
+
+def sum_version_by_kelurahan(
+    session: Session, scope: Scope, indicator_id: int, period_id: int, version
+) -> dict[int, tuple[int, int]]:
+    """Per kelurahan id: the sum of its RTs' exact values in one version of an indicator's
+    period and how many RTs have one, narrowed to the scope (one grouped statement). The
+    version is ``None`` (what is in force now), an upload id (a publication made before
+    coverage) or a publication's {kelurahan id: upload id}."""
+    statement = (
+        select(Figure.kelurahan_id, func.sum(Figure.value), func.count(Figure.id))
+        .join(Area, Area.id == Figure.area_id)
+        .join(Indicator, Indicator.id == Figure.indicator_id)
+        .where(
+            Figure.indicator_id == indicator_id,
+            Figure.period_id == period_id,
+            scope_predicate(scope, Area.path, Indicator.department_id),
+        )
+        .group_by(Figure.kelurahan_id)
+    )
+    if version is None:
+        statement = statement.join(ActiveUpload, figure_in_force())
+    elif isinstance(version, int):
+        statement = statement.where(Figure.upload_id == version)
+    else:
+        by_upload: dict[int, list[int]] = {}
+        for kelurahan_id, upload_id in version.items():
+            by_upload.setdefault(upload_id, []).append(int(kelurahan_id))
+        statement = statement.where(
+            or_(
+                *(
+                    and_(Figure.upload_id == upload, Figure.kelurahan_id.in_(sorted(ids)))
+                    for upload, ids in sorted(by_upload.items())
+                )
+            )
+        )
+    return {kel: (int(total or 0), count) for kel, total, count in session.exec(statement)}

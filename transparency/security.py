@@ -17,6 +17,7 @@ from sqlmodel import select
 from transparency.access import PUBLIC_SCOPE, Permission, Scope, build_scope, policy_of
 from transparency.db import get_session
 from transparency.extensions import csrf, limiter, login_manager
+from transparency.integers import parse_int
 from transparency.models import Area, Department, User
 from transparency.services import audit
 
@@ -106,10 +107,11 @@ def _department_code(department_id: int | None) -> str | None:
 def load_user(user_id: str) -> SignedIn | None:
     """The account behind a session or remember cookie, if its version is still current."""
     identifier, _, version = user_id.partition(":")
-    if not identifier.isdigit() or not version.isdigit():
+    identifier, version = parse_int(identifier), parse_int(version)
+    if identifier is None or version is None:
         return None
-    user = get_session().get(User, int(identifier))
-    if user is None or not user.active or user.session_version != int(version):
+    user = get_session().get(User, identifier)
+    if user is None or not user.active or user.session_version != version:
         return None
     return SignedIn(user)
 

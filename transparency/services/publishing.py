@@ -65,9 +65,10 @@ class ReadyPeriod:
         return "published" if self.published_upload_id == self.upload_id else "changed"
 
 
-def list_ready(session: Session) -> list[ReadyPeriod]:
-    """Every indicator and period with an upload in force: verification counts and whether
-    (and which version) is published. Newest period first, then by indicator."""
+def list_ready(session: Session, period_id: int | None = None) -> list[ReadyPeriod]:
+    """Every indicator and period with an upload in force (of one period, if given):
+    verification counts and whether (and which version) is published. Newest period
+    first, then by indicator."""
     rts = session.exec(select(func.count(Area.id)).where(Area.level == AreaLevel.RT)).one()
     votes: dict[tuple[int, int, int], dict[str, int]] = defaultdict(dict)
     statement = select(
@@ -82,13 +83,15 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
         Verification.upload_id,
         Verification.status,
     )
-    for indicator_id, period_id, upload_id, status, count in session.exec(statement):
-        votes[(indicator_id, period_id, upload_id)][str(status)] = count
+    if period_id is not None:
+        statement = statement.where(Verification.period_id == period_id)
+    for indicator_id, voted_period_id, upload_id, status, count in session.exec(statement):
+        votes[(indicator_id, voted_period_id, upload_id)][str(status)] = count
     current = {
         (p.indicator_id, p.period_id): p
         for p in session.exec(select(Publication).where(Publication.is_current))
     }
-    rows = session.exec(
+    statement = (
         select(
             ActiveUpload.upload_id,
             Indicator,
@@ -103,7 +106,10 @@ def list_ready(session: Session) -> list[ReadyPeriod]:
         .join(Department, Department.id == Indicator.department_id)
         .join(Upload, Upload.id == ActiveUpload.upload_id)
         .order_by(Period.starts_on.desc(), Indicator.position, Indicator.code, Upload.id)
-    ).all()
+    )
+    if period_id is not None:
+        statement = statement.where(ActiveUpload.period_id == period_id)
+    rows = session.exec(statement).all()
     # An upload is in force per kelurahan: one line per indicator and period, its newest
     # upload in force standing for the version, the votes of every upload in force summed.
     cells: dict[tuple[int, int], list] = {}
@@ -216,8 +222,11 @@ def publish(
     reason: str = "",
     tree: AreaTree | None = None,
     record: bool = True,
+    confirmed_upload_id: int | None = None,
 ) -> Publication:
     """Publish the upload in force for an indicator's period (a correction needs a reason).
+    ``confirmed_upload_id``: the version the walidata checked on the confirmation page; a
+    different one in force (a newer upload, a restore) refuses as ``publish.stale``.
     ``record=False`` leaves it out of the audit trail (the demo's seed only)."""
     indicator = session.exec(select(Indicator).where(Indicator.code == indicator_code)).first()
     period = session.exec(select(Period).where(Period.code == period_code)).first()
@@ -237,6 +246,8 @@ def publish(
     reason = reason.strip()
     if current is not None and _sources_of(current) == sources:
         raise PublishRefused("publish.already")
+    if confirmed_upload_id is not None and confirmed_upload_id != newest:
+        raise PublishRefused("publish.stale")
     if current is not None and not reason:
         raise PublishRefused("publish.reason_needed")
     if len(reason) > REASON_MAX:
@@ -490,6 +501,38 @@ def _hidden_counts(session: Session, group: GroupRows) -> dict[str, int]:
     ).all():
         counts[str(publication_id)] = count
     return counts
+
+
+def publish_period(
+    session: Session,
+    scope: Scope,
+    actor: User,
+    period_code: str,
+    confirmed: dict[str, int],
+    now: datetime,
+) -> list[Publication]:
+    """Publish every indicator of a period that is ready (uploaded, never published), as
+    one action. ``confirmed`` maps indicator codes to the versions the walidata checked;
+    it must be exactly the ready set, else nothing is published (``publish.stale``)."""
+    period = session.exec(select(Period).where(Period.code == period_code)).first()
+    if period is None:
+        raise PublishRefused("publish.unknown")
+    ready = {
+        row.indicator.code: row.upload_id
+        for row in list_ready(session, period.id)
+        if row.state == "unpublished"
+    }
+    if not ready:
+        raise PublishRefused("publish.none_ready")
+    if ready != confirmed:
+        raise PublishRefused("publish.stale")
+    tree = AreaTree(session)
+    return [
+        publish(
+            session, scope, actor, code, period_code, now, tree=tree, confirmed_upload_id=upload
+        )
+        for code, upload in ready.items()
+    ]
 
 
 def _audit(session, actor, publication, indicator, period, current, rows) -> None:

@@ -25,6 +25,7 @@ from transparency.models import Area, Department, Role, User
 from transparency.queries import get_area
 from transparency.security import current_account, current_scope, remote_addr
 from transparency.services import accounts, rt_accounts
+from transparency.views import params
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/pengguna")
 PAGE_SIZE = 50
@@ -37,7 +38,7 @@ def users():
     query = request.args.get("q", "")[:80]
     role = request.args.get("peran", "")
     role = role if role in {r.value for r in Role} else ""
-    page = max(request.args.get("hal", 1, type=int) or 1, 1)
+    page = params.page_arg("hal", PAGE_SIZE)
     rows, total = scoped.list_scoped_accounts(
         get_session(), current_scope(), query, role, PAGE_SIZE, (page - 1) * PAGE_SIZE
     )

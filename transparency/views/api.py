@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from transparency import catalogue, disclosure, openapi, published, queries
 from transparency.access import public
 from transparency.db import get_session
+from transparency.views import params
 from transparency.views.memo import memoized
 from transparency.views.public import AREA_CODE, INDICATOR_CODE, LEVELS, PERIOD_CODE
 
@@ -118,11 +119,9 @@ def table(indicator: str, period: str):
     level = request.args.get("level", "kecamatan")
     if level not in LEVELS:
         abort(400, _("The level must be one of: %(levels)s.", levels=", ".join(LEVELS)))
-    version = request.args.get("version")
-    if version is not None and not version.isdigit():
-        abort(400, _("The version must be a publication number."))
+    version = params.version_arg("version", _("The version must be a publication number."))
     release = (
-        published.get_release(session, found, period, int(version) if version else None)
+        published.get_release(session, found, period, version)
         if PERIOD_CODE.fullmatch(period)
         else None
     )

@@ -10,6 +10,7 @@ from transparency.db import get_session
 from transparency.models import AuditEvent
 from transparency.queries import get_area, list_ancestors
 from transparency.services.area_access import list_viewers
+from transparency.views import params
 
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100
@@ -43,7 +44,7 @@ def events():
         statement = statement.where(AuditEvent.at <= end)
     db = get_session()
     total = db.exec(select(func.count()).select_from(statement.subquery())).one()
-    page = max(request.args.get("hal", 1, type=int) or 1, 1)
+    page = params.page_arg("hal", PAGE_SIZE)
     rows = db.exec(
         statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(PAGE_SIZE)

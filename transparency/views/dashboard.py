@@ -7,11 +7,21 @@ like an area that does not exist, and the attempt is audited.
 from functools import lru_cache
 
 from babel.numbers import format_decimal as babel_decimal
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
-from transparency import charts, dashboards, exporting, queries, scoped
+from transparency import charts, dashboards, exporting, progress, queries, scoped
 from transparency.access import Permission, requires
 from transparency.areas import CHILD_LEVEL
 from transparency.db import get_session
@@ -121,6 +131,31 @@ def _official(db, scope, found, common):
         answer_form=AnswerForm(),
         scope=scope,
         **common,
+    )
+
+
+@bp.get("/wilayah/<code>/ikhtisar")
+@requires(Permission.PROGRESS_READ)
+def overview(code: str):
+    """For one period, every RT's (or child area's) verification state of every indicator."""
+    db, scope, found = _load(code)
+    if not progress.has_rows(found):
+        deny("verification overview of an RT", status=404, area=code)
+    periods = progress.list_periods(db)
+    chosen = request.args.get("periode")
+    period = next((p for p in periods if p.code == chosen), None) if chosen else None
+    if chosen and period is None:
+        abort(404)
+    period = period or (periods[0] if periods else None)
+    indicators = dashboards.list_visible_indicators(db, scope)
+    return render_template(
+        "dashboard/overview.html",
+        area=found,
+        periods=periods,
+        overview=period and progress.build_overview(db, scope, found, period, indicators),
+        ancestors=[a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
+        name=_name,
+        states=progress.STATES,
     )
 
 

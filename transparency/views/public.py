@@ -17,6 +17,7 @@ from transparency import charts, disclosure, exporting, published, queries
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
+from transparency.views import params
 from transparency.views.memo import memoized
 
 bp = Blueprint("public", __name__)
@@ -307,10 +308,8 @@ def _table_release(indicator: str, period: str):
     """The release a table shows (``?versi=`` an earlier one) and the level (``?tingkat=``)."""
     found = _indicator_or_404(indicator)
     well_formed(PERIOD_CODE, period)
-    version = request.args.get("versi")
-    if version is not None and not version.isdigit():
-        abort(400, _("The version must be a publication number."))
-    release = published.get_release(get_session(), found, period, int(version) if version else None)
+    version = params.version_arg("versi", _("The version must be a publication number."))
+    release = published.get_release(get_session(), found, period, version)
     if release is None:
         abort(404)
     level = request.args.get("tingkat", "kecamatan")

@@ -34,6 +34,7 @@ from transparency.db import get_session
 from transparency.extensions import limiter
 from transparency.importing import Mapping, missing_fields, required_fields
 from transparency.indicator_sets import IndicatorSet, load_indicator_sets
+from transparency.integers import parse_int
 from transparency.models import Area, AreaLevel, Department, Period, Upload, UploadStatus
 from transparency.problems import Problem
 from transparency.security import current_account, current_scope, remote_addr
@@ -268,9 +269,9 @@ def _confirmed(suggested: Mapping, header: list, values: list[str], iset: Indica
     """The mapping as the operator confirmed it on the form (unknown entries are ignored)."""
     columns = {}
     for name in _fields(iset):
-        raw = request.form.get(f"col_{name}", "")
-        if raw.isdigit() and int(raw) < len(header):
-            columns[name] = int(raw)
+        column = parse_int(request.form.get(f"col_{name}"), maximum=len(header) - 1)
+        if column is not None:
+            columns[name] = column
     for shared in ("rt_rw", "rt_text"):  # one column holding the RT and the RW
         if shared in columns and "rt" not in columns and "rw" not in columns:
             columns["rt"] = columns[shared]
