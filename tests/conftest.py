@@ -266,6 +266,19 @@ def login(client, username: str, password: str | None = None, remember: bool = F
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _instance_folder(tmp_path_factory):
+    """Apps made without a key in tests (the import job's child process too) keep their
+    instance files (``secret_key``) in a temporary folder, not in the repository's."""
+    previous = os.environ.get("TRANSPARENCY_INSTANCE_PATH")
+    os.environ["TRANSPARENCY_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    yield
+    if previous is None:
+        os.environ.pop("TRANSPARENCY_INSTANCE_PATH", None)
+    else:
+        os.environ["TRANSPARENCY_INSTANCE_PATH"] = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _end_import_jobs():
     """Import jobs that tests started through the web (``/unggah``) and did not wait for are
     ended with the test run, not left working on a database that is gone."""
