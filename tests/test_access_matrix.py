@@ -277,12 +277,13 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("GET", "/admin/pengguna/1") in checked
     assert ("POST", "/keluar") in checked
     assert ("POST", "/unggah/1/simpan") in checked
+    assert ("POST", "/unggah/1/cakupan") in checked
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
-    assert len(checked) == 37
+    assert len(checked) == 38
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -1239,9 +1240,9 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
     # the disputes page + 6 public routes without a target and 14 public targets), but the
     # city's three roles have no parent area (5 figure formats and the notice board each);
-    # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
+    # POST: 36 cells a role (13 + 16 of uploads + 3 verify + 2 answer + language + 1
     # publication), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
+    assert cells == len(ROLES) * (103 + 36) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------
