@@ -285,6 +285,7 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("GET", "/admin/pengguna/1") in checked
     assert ("POST", "/keluar") in checked
     assert ("POST", "/unggah/1/simpan") in checked
+    assert ("POST", "/unggah/1/cakupan") in checked
     assert ("POST", "/unggah/1/pulihkan") in checked
     assert ("GET", f"/unggah/templat/{RT_A}.xlsx") in checked
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
@@ -293,7 +294,7 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("GET", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", "/admin/publikasi/bulan/2026-09") in checked
     assert ("GET", f"/dasbor/wilayah/{RT_A}/ikhtisar") in checked
-    assert len(checked) == 41
+    assert len(checked) == 42
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -1279,10 +1280,10 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
     # GET: 112 cells a role (58 + 14 of uploads + 7 notice board + 7 overview + 3
     # department pages + the disputes page + 2 publication confirmations + 6 public routes
     # without a target and 14 public targets), but the city's three roles have no parent
-    # area (5 figure formats, the notice board and the overview each); POST: 34 cells a
-    # role (13 + 13 of uploads + 3 verify + 2 answer + language + 2 publication), but the
+    # area (5 figure formats, the notice board and the overview each); POST: 37 cells a
+    # role (13 + 16 of uploads + 3 verify + 2 answer + language + 2 publication), but the
     # walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (112 + 34) - 3 * 7 - 2
+    assert cells == len(ROLES) * (112 + 37) - 3 * 7 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

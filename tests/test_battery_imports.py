@@ -536,8 +536,8 @@ def slow_lock(monkeypatch):
     commits started together overlap inside their transactions."""
     original = imports._active
 
-    def active_then_pause(session, indicators, period, lock=False):
-        found = original(session, indicators, period, lock)
+    def active_then_pause(session, indicators, period, kelurahan_ids, lock=False):
+        found = original(session, indicators, period, kelurahan_ids, lock)
         if lock:
             time.sleep(0.3)
         return found
