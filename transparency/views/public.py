@@ -30,6 +30,7 @@ LEVELS = {
 CHILD_LEVEL = {"kota": "kecamatan", "kecamatan": "kelurahan", "kelurahan": "rw", "rw": "rt"}
 DEFAULT_INDICATOR = "kk_gamis"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 TABLE_HEADER = [
     "area_code",
     "area_name",
@@ -197,28 +198,37 @@ def _city_trends(session, city, releases) -> dict[str, Markup]:
     }
 
 
-def _download(rows: list[list], fmt: str, filename: str, title: str):
-    """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each."""
+def _download(cells: list, fmt: str, filename: str, title: str, releases: list):
+    """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each.
+
+    The machine CSV and JSON have codes as column names; the XLSX and the CSV for Excel
+    (``?untuk=excel``) are for people: headers in their language, names beside codes, the
+    marker explained in each hidden row and, in the workbook, an "about" sheet."""
     if fmt == "json":
+        rows = [table_row(cell) for cell in cells]
         payload = {
             "columns": TABLE_HEADER,
             "marker": disclosure.MARKER,
             "rows": [dict(zip(TABLE_HEADER, row, strict=True)) for row in rows],
         }
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return Response(
-            body,
-            mimetype="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
-        )
+        return _attachment(body, "application/json", f"{filename}.json")
+    if fmt == "csv" and request.args.get("untuk") != "excel":
+        rows = [table_row(cell) for cell in cells]
+        return _attachment(exporting.to_csv(TABLE_HEADER, rows), CSV, f"{filename}.csv")
+    columns, rows = people_columns(), [people_row(cell) for cell in cells]
     if fmt == "csv":
-        body, mimetype = exporting.to_csv(TABLE_HEADER, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = exporting.to_xlsx(title, TABLE_HEADER, rows), XLSX
+        body = exporting.to_excel_csv([c.label for c in columns], rows)
+        return _attachment(body, CSV, f"{filename}-excel.csv")
+    body = exporting.to_workbook(title, columns, rows, _("About"), about_lines(releases))
+    return _attachment(body, XLSX, f"{filename}.xlsx")
+
+
+def _attachment(body, mimetype: str, filename: str) -> Response:
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -240,6 +250,90 @@ def table_row(cell) -> list:
     ]
 
 
+def people_columns() -> list[exporting.Column]:
+    """The columns of a download for people, headed in the request's language."""
+    Column = exporting.Column
+    return [
+        Column(_("Area code"), 22),
+        Column(_("Area"), 24),
+        Column(_("Level"), 11),
+        Column(_("Indicator code"), 16),
+        Column(_("Indicator"), 34),
+        Column(_("Period"), 15),
+        Column(_("Figure"), 10, exporting.COUNT),
+        Column(_("Unit"), 8),
+        Column(_("Share of households in percent"), 14, exporting.PERCENT),
+        Column(_("Households"), 12, exporting.COUNT),
+        Column(_("RTs without data"), 14, exporting.COUNT),
+        Column(_("Published"), 13, exporting.DAY),
+        Column(_("Publication"), 11),
+        Column(_("Note"), 40),
+    ]
+
+
+def _level_names() -> dict[str, str]:
+    return {
+        "kota": _("City"),
+        "kecamatan": _("Kecamatan"),
+        "kelurahan": _("Kelurahan"),
+        "rw": "RW",
+        "rt": "RT",
+    }
+
+
+def people_row(cell) -> list:
+    """One cell as a row for people: names beside codes, the marker explained."""
+    release = cell.release
+    return [
+        cell.area.code,
+        cell.area.name,
+        _level_names().get(str(cell.area.level), str(cell.area.level)),
+        release.indicator.code,
+        name_of(release.indicator),
+        period_label(release.period),
+        cell.display if cell.hidden else cell.value,
+        release.indicator.unit,
+        cell.share if cell.share is not None else "",
+        cell.households,
+        cell.rts_missing,
+        release.publication.published_at.date(),
+        release.publication.id,
+        _("Hidden to protect the privacy of families") if cell.hidden else "",
+    ]
+
+
+def about_lines(releases: list) -> list[tuple[str, str]]:
+    """The workbook's "about" sheet: source, each release's period, publication and
+    correction, and the protection rule."""
+    lines = [
+        (_("Source"), _("Transparansi RT, the open RT figures of Kota Surabaya")),
+        (_("Downloaded from"), request.url),
+    ]
+    for release in releases:
+        published_on = format_date(release.publication.published_at.date(), "d MMMM yyyy")
+        lines.append(
+            (
+                name_of(release.indicator),
+                _(
+                    "%(period)s · %(department)s · published %(date)s (publication %(id)s)",
+                    period=period_label(release.period),
+                    department=release.department,
+                    date=published_on,
+                    id=release.publication.id,
+                ),
+            )
+        )
+        if release.correction is not None:
+            lines.append((_("Correction"), release.correction.reason))
+    rule = _(
+        "%(marker)s = hidden to protect the privacy of families (a small count, or one that "
+        "would reveal a small count).",
+        marker=disclosure.MARKER,
+    )
+    lines.append((_("Protection rule"), rule))
+    return lines
+
+
 @bp.get("/wilayah/<code>/data.<any(json, csv, xlsx):fmt>")
 @public
 @memoized
@@ -248,11 +342,11 @@ def area_data(code: str, fmt: str):
     session = get_session()
     found = _area_or_404(code)
     releases = published.list_latest_releases(session)
-    rows = [table_row(cell) for cell in published.list_area_cells(session, found, releases)]
+    cells = published.list_area_cells(session, found, releases)
     if found.level != AreaLevel.RT:
         for release in releases:
-            rows += [table_row(c) for c in published.list_cells(session, release, parent=found)]
-    return _download(rows, fmt, f"data-{found.code}", found.code)
+            cells += published.list_cells(session, release, parent=found)
+    return _download(cells, fmt, f"data-{found.code}", found.code, releases)
 
 
 @bp.get("/indikator/")
@@ -339,7 +433,7 @@ def table_data(indicator: str, period: str, fmt: str):
     release, level = _table_release(indicator, period)
     cells = published.list_cells(get_session(), release, level=LEVELS[level])
     name = f"{release.indicator.code}-{release.period.code}-{level}"
-    return _download([table_row(c) for c in cells], fmt, name, name)
+    return _download(cells, fmt, name, name, [release])
 
 
 @bp.get("/cari")

@@ -1,0 +1,203 @@
+"""In headless Chromium (issue 13): refused forms come back open, with the message next to
+the field and the entry kept; downloads, upload progress and sharing as people meet them."""
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser import CHROMIUM_FLAGS, LiveServer, chromium_path, seeded_app
+from tests.conftest import SEED, register_subset
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+RT_HOME = "/dasbor/wilayah/35.78.03.1005.001.001"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The demo city (three kelurahan registered) served on a free port, for this module."""
+    folder = tmp_path_factory.mktemp("browser-forms")
+    app = seeded_app(folder / "demo.sqlite3", SEED, register_subset(folder / "register.csv"))
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for the module."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(chromium):
+    """A function giving a fresh page of the given viewport (phone or desktop)."""
+    contexts = []
+
+    def make(viewport: dict):
+        phone = viewport["width"] < 600
+        context = chromium.new_context(
+            viewport=viewport,
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            accept_downloads=True,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+def sign_in(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/masuk")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def in_viewport(page, selector: str) -> bool:
+    """The element's box lies within the visible part of the page."""
+    return page.evaluate(
+        """(selector) => { const r = document.querySelector(selector).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; }""",
+        selector,
+    )
+
+
+# --- item 4: mistakes are seen and kept ------------------------------------------------------
+
+
+def test_an_empty_dispute_note_comes_back_open_with_the_message_at_the_note(open_page, live_server):
+    page, base = open_page(PHONE), live_server.url
+    sign_in(page, base, "rt001.rw001.wonorejo", "ketuart-demo-2026")
+    card = page.locator("section#kk_pramis")
+    card.get_by_text("Laporkan angka ini salah").click()
+    card.locator("input[name=claimed_value]").fill("12")
+    card.get_by_role("button", name="Kirim sanggahan").click()
+
+    assert page.url.endswith(RT_HOME + "/verifikasi")
+    card = page.locator("section#kk_pramis")
+    assert card.locator("form.verify details").get_attribute("open") == ""
+    message = card.locator("#fout-kk_pramis")
+    assert message.inner_text() == (
+        "Tulis apa yang salah, misalnya: di RT kami ada 12 KK miskin, bukan 19."
+    )
+    note = card.locator("textarea[name=note]")
+    assert note.get_attribute("aria-describedby") == "fout-kk_pramis"
+    assert page.evaluate("document.activeElement.id") == "note-kk_pramis"
+    assert card.locator("input[name=claimed_value]").input_value() == "12"
+    assert in_viewport(page, "#fout-kk_pramis")
+    assert in_viewport(page, "#note-kk_pramis")
+    # No other card is opened or carries a message.
+    assert page.locator("[role=alert]").count() == 1
+    assert page.locator("section#kk_gamis form.verify details").get_attribute("open") is None
+    shot(page, "item4-dispute-refused-360.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    note.fill("Di RT kami ada 12 KK pra-miskin")
+    card.get_by_role("button", name="Kirim sanggahan").click()
+    card = page.locator("section#kk_pramis")
+    assert card.locator(".badge-disputed").inner_text() == "Disanggah"
+    assert "Di RT kami ada 12 KK pra-miskin (angka yang benar: 12)" in card.inner_text()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_a_rejection_without_reason_keeps_ditolak_and_a_resend_never_accepts(
+    open_page, live_server, viewport
+):
+    page, base = open_page(viewport), live_server.url
+    width = viewport["width"]
+    indicator = "kk_gamis" if width == 360 else "jiwa_gamis"
+    note = f"Angka {indicator} salah menurut catatan RT ({width})"
+    sign_in(page, base, "rt001.rw001.wonorejo", "ketuart-demo-2026")
+    card = page.locator(f"section#{indicator}")
+    card.get_by_text("Laporkan angka ini salah").click()
+    card.locator("textarea[name=note]").fill(note)
+    card.get_by_role("button", name="Kirim sanggahan").click()
+    page.get_by_role("button", name="Keluar").click()
+
+    sign_in(page, base, "dinsos", "dinsos-demo-2026")
+    page.goto(base + "/dasbor/sanggahan")
+    dispute = page.locator("article.dispute", has_text=note)
+    anchor = dispute.get_attribute("id")
+    assert dispute.locator("select[name=decision]").input_value() == ""  # nothing chosen yet
+    dispute.locator("select[name=decision]").select_option(label="Ditolak")
+    dispute.get_by_role("button", name="Kirim jawaban").click()
+
+    assert page.url.endswith("/jawab")
+    dispute = page.locator("article.dispute", has_text=note)
+    assert dispute.locator("select[name=decision]").input_value() == "rejected"
+    assert dispute.locator(f"#fout-{anchor}").inner_text() == "Tuliskan alasan menolak sanggahan."
+    assert page.evaluate("document.activeElement.name") == "reason"
+    assert in_viewport(page, f"#fout-{anchor}")
+    shot(page, f"item4-answer-refused-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    # Sent again as it stands: refused again, still "Ditolak", never accepted.
+    dispute.get_by_role("button", name="Kirim jawaban").click()
+    dispute = page.locator("article.dispute", has_text=note)
+    assert dispute.locator("select[name=decision]").input_value() == "rejected"
+    assert dispute.locator(".state").inner_text() == "Disanggah"
+
+    dispute.locator("textarea[name=reason]").fill("Sesuai DTKS Oktober.")
+    dispute.get_by_role("button", name="Kirim jawaban").click()
+    dispute = page.locator("article.dispute", has_text=note)
+    assert dispute.locator(".state").inner_text().startswith("Sanggahan ditolak")
+    assert dispute.locator(".answer").inner_text() == "Jawaban: Sesuai DTKS Oktober."
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_bulk_accounts_clear_the_old_error_and_say_what_was_made(open_page, live_server, viewport):
+    page, base = open_page(viewport), live_server.url
+    width = viewport["width"]
+    sign_in(page, base, "walidata", "walidata-demo-2026")
+    page.goto(base + "/admin/pengguna/massal")
+    page.get_by_label("Kode wilayah").fill("35.78.03.1005.001")
+    page.get_by_role("button", name="Buat akun").click()
+    assert page.locator("#fout-area_code").inner_text() == (
+        "Masukkan kode kota, kecamatan, atau kelurahan."
+    )
+    field = page.get_by_label("Kode wilayah")
+    assert field.input_value() == "35.78.03.1005.001"
+    assert field.get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "area_code"
+    shot(page, f"item4-bulk-refused-{width}.png")
+
+    code = "35.78.03.1005" if width == 360 else "35.78.12.1006"
+    field.fill(code)
+    page.get_by_role("button", name="Buat akun").click()
+    assert page.locator("[role=alert]").count() == 0
+    done = page.locator("[role=status].done")
+    message = done.locator("strong").inner_text()
+    shot(page, f"item4-bulk-done-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    with page.expect_download() as info:
+        done.get_by_role("link", name="Unduh berkas Excel berisi kode aktivasi").click()
+    download = info.value
+    assert download.suggested_filename == f"aktivasi-ketua-rt-{code}.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))[3:]
+    count = len(rows)
+    assert count > 0
+    assert message == f"{count} akun ketua RT baru untuk {rows[0][1]}."
+    assert {row[1] for row in rows} == {"Wonorejo" if width == 360 else "Tanjung Perak"}
