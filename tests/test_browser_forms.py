@@ -201,3 +201,55 @@ def test_bulk_accounts_clear_the_old_error_and_say_what_was_made(open_page, live
     assert count > 0
     assert message == f"{count} akun ketua RT baru untuk {rows[0][1]}."
     assert {row[1] for row in rows} == {"Wonorejo" if width == 360 else "Tanjung Perak"}
+
+
+# --- item 6: downloads Excel users open ------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_the_table_offers_excel_downloads_people_can_read(open_page, live_server, viewport):
+    page, width = open_page(viewport), viewport["width"]
+    page.goto(live_server.url + "/indikator/kk_gamis/2026-09")
+    downloads = page.locator("p.downloads")
+    assert downloads.inner_text() == "Unduh: Excel (XLSX) · CSV untuk Excel · CSV · JSON"
+    downloads.scroll_into_view_if_needed()
+    shot(page, f"item6-downloads-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    with page.expect_download() as info:
+        downloads.get_by_role("link", name="CSV untuk Excel").click()
+    assert info.value.suggested_filename == "kk_gamis-2026-09-kecamatan-excel.csv"
+    text = Path(info.value.path()).read_bytes().decode("utf-8")
+    lines = text.lstrip("\ufeff").split("\r\n")
+    assert text.startswith("\ufeffKode wilayah;Wilayah;Tingkat;Kode indikator;Indikator;")
+    rungkut = next(line for line in lines if line.startswith("35.78.03;")).split(";")
+    assert rungkut[:6] == [
+        "35.78.03",
+        "Rungkut",
+        "Kecamatan",
+        "kk_gamis",
+        "KK miskin (Gamis)",
+        "September 2026",
+    ]
+    assert "," in rungkut[8] and "." not in rungkut[8]  # the share with a decimal comma
+
+    with page.expect_download() as info:
+        downloads.get_by_role("link", name="Excel (XLSX)").click()
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert book.sheetnames == ["kk_gamis-2026-09-kecamatan", "Keterangan"]
+    assert book.worksheets[0].freeze_panes == "A2"
+    assert book.worksheets[0]["E1"].value == "Indikator"
+
+
+def test_the_upload_template_has_no_kk_as_text_and_a_kategori_list(open_page, live_server):
+    page = open_page(DESKTOP)
+    sign_in(page, live_server.url, "dinsos", "dinsos-demo-2026")
+    page.goto(live_server.url + "/unggah/")
+    shot(page, "item6-upload-templates-1280.png")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Keluarga miskin (Gamis) dan pra-miskin (Pramis)").click()
+    assert info.value.suggested_filename == "templat-dinsos_gamis_pramis.xlsx"
+    data = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))["Data"]
+    assert data.column_dimensions["A"].number_format == "@"
+    [choices] = data.data_validations.dataValidation
+    assert choices.formula1 == '"GAMIS,PRAMIS"'
