@@ -501,4 +501,8 @@ ID = {
     "%(period)s · %(department)s · published %(date)s (publication %(id)s)": "%(period)s · %(department)s · dipublikasikan %(date)s (publikasi %(id)s)",
     "CSV for Excel": "CSV untuk Excel",
     "RFC 4180, column names as codes: for programs": "RFC 4180, nama kolom berupa kode: untuk program",
+    # Issue 13, item 10: progress that means something.
+    "%(checked)s of %(total)s rows checked": "%(checked)s dari %(total)s baris diperiksa",
+    "%(checked)s rows checked": "%(checked)s baris diperiksa",
+    "The file is being checked; this page updates by itself.": "Berkas sedang diperiksa; halaman ini diperbarui dengan sendirinya.",
 }

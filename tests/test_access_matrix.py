@@ -83,6 +83,7 @@ EXPECTED = {
     "uploads.mapping": "uploads:create",
     "uploads.report": "uploads:create",
     "uploads.report_workbook": "uploads:create",
+    "uploads.status": "uploads:create",
     "uploads.commit": "uploads:create",
     "uploads.cancel": "uploads:create",
     "uploads.history": "uploads:create",
@@ -146,6 +147,7 @@ EXPECTED_RULES = {
     ("/unggah/<int:upload_id>/pemetaan", "uploads.mapping", frozenset({"GET", "POST"})),
     ("/unggah/<int:upload_id>", "uploads.report", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/laporan.xlsx", "uploads.report_workbook", frozenset({"GET"})),
+    ("/unggah/<int:upload_id>/status.json", "uploads.status", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/simpan", "uploads.commit", frozenset({"POST"})),
     ("/unggah/<int:upload_id>/batal", "uploads.cancel", frozenset({"POST"})),
     ("/unggah/riwayat", "uploads.history", frozenset({"GET"})),
@@ -280,7 +282,8 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("POST", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", f"/dasbor/wilayah/{RT_A}/verifikasi") in checked
     assert ("POST", "/dasbor/sanggahan/1/jawab") in checked
-    assert len(checked) == 37
+    assert ("GET", "/unggah/1/status.json") in checked
+    assert len(checked) == 38
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -530,7 +533,8 @@ WRITE_USER = {
 WRITE_SIMPLE = {
     #                             anon wali dins disp cam  lur  rw   rt   deac noar wrng
     "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
-    "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    # An empty area code: the form again, 422, the message at the field.
+    "accounts_admin.bulk":   cols(L,   422, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
     # An empty upload form: no set, no file, so the form again with an error; no upload.
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
@@ -721,9 +725,9 @@ VERIFY = grid({
 
 # Answer a dispute (POSTed empty): the demo's open dispute of RT B's kk_gamis (Dinsos). The
 # Dinsos operator, the lurah of Wonorejo and the walidata may answer it (the empty form is
-# refused with a message on the disputes page); Dispendik's operator is told it does not
-# exist, like a missing id.
-DISPUTES_PAGE = "302→/dasbor/sanggahan"
+# refused: the disputes page again, 422, the message at the outcome to choose); Dispendik's
+# operator is told it does not exist, like a missing id.
+DISPUTES_PAGE = 422
 ANSWER = grid({
     #             dispute        missing
     ANON:        (L,             L),
@@ -838,6 +842,7 @@ PUBLIC_READ = (
 UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
     "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
     "uploads.report_workbook": ("/unggah/{id}/laporan.xlsx", UPLOAD_REPORT_WORKBOOK),
+    "uploads.status": ("/unggah/{id}/status.json", UPLOAD_REPORT),  # as the report page
     "uploads.mapping": ("/unggah/{id}/pemetaan", UPLOAD_MAPPING),
 }
 TEMPLATE_URL = "/unggah/templat/{code}.xlsx"
@@ -1219,12 +1224,12 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 103 cells a role (58 + 14 of uploads + 7 notice board + 3 department pages +
+    # GET: 106 cells a role (58 + 17 of uploads + 7 notice board + 3 department pages +
     # the disputes page + 6 public routes without a target and 14 public targets), but the
     # city's three roles have no parent area (5 figure formats and the notice board each);
     # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
     # publication), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (103 + 33) - 3 * 6 - 2
+    assert cells == len(ROLES) * (106 + 33) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -24,6 +24,7 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser-forms")
     app = seeded_app(folder / "demo.sqlite3", SEED, register_subset(folder / "register.csv"))
     with LiveServer(app) as server:
+        server.app = app
         yield server
 
 
@@ -44,9 +45,10 @@ def open_page(chromium):
     """A function giving a fresh page of the given viewport (phone or desktop)."""
     contexts = []
 
-    def make(viewport: dict):
+    def make(viewport: dict, javascript: bool = True):
         phone = viewport["width"] < 600
         context = chromium.new_context(
+            java_script_enabled=javascript,
             viewport=viewport,
             device_scale_factor=2 if phone else 1,
             is_mobile=phone,
@@ -253,3 +255,106 @@ def test_the_upload_template_has_no_kk_as_text_and_a_kategori_list(open_page, li
     assert data.column_dimensions["A"].number_format == "@"
     [choices] = data.data_validations.dataValidation
     assert choices.formula1 == '"GAMIS,PRAMIS"'
+
+
+# --- item 10: progress that means something ---------------------------------------------------
+
+
+def _running_upload(app, rows_checked: int) -> int:
+    """A Dinsos upload being checked: a sheet of 12,757 rows (header on row 1)."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from transparency.db import get_engine
+    from transparency.models import Department, Period, Upload, UploadStatus, User
+
+    with app.app_context(), Session(get_engine()) as session:
+        upload = Upload(
+            department_id=session.exec(
+                select(Department.id).where(Department.code == "dinsos")
+            ).one(),
+            period_id=session.exec(select(Period.id).where(Period.code == "2026-10")).one(),
+            uploaded_by_id=session.exec(select(User.id).where(User.username == "dinsos")).one(),
+            file_name="gamis-oktober.xlsx",
+            sha256="d" * 64,
+            status=UploadStatus.PARSING,
+            indicator_set="dinsos_gamis_pramis",
+            mapping_applied={
+                "sheet": "Data",
+                "header_row": 1,
+                "columns": {},
+                "headers": {},
+                "values": {},
+                "ignored": [],
+            },
+            summary={
+                "heartbeat": datetime.now(UTC).isoformat(),
+                "rows_checked": rows_checked,
+                "sheet_rows": {"Data": 12757},
+            },
+        )
+        session.add(upload)
+        session.commit()
+        return upload.id
+
+
+def _set_upload(app, upload_id: int, rows_checked: int, status=None) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from transparency.db import get_engine
+    from transparency.models import Upload
+
+    with app.app_context(), Session(get_engine()) as session:
+        upload = session.get(Upload, upload_id)
+        upload.summary = {
+            **upload.summary,
+            "rows_checked": rows_checked,
+            "heartbeat": datetime.now(UTC).isoformat(),
+        }
+        if status is not None:
+            upload.status = status
+        session.add(upload)
+        session.commit()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_the_bar_counts_rows_of_the_sheet_and_moves_without_a_reload(
+    open_page, live_server, viewport
+):
+    from transparency.models import UploadStatus
+
+    page, width, app = open_page(viewport), viewport["width"], live_server.app
+    upload_id = _running_upload(app, 1234)
+    sign_in(page, live_server.url, "dinsos", "dinsos-demo-2026")
+    page.goto(f"{live_server.url}/unggah/{upload_id}")
+    bar = page.locator("progress#progress-bar")
+    assert (bar.get_attribute("max"), bar.get_attribute("value")) == ("12756", "1234")
+    assert page.locator("#progress-text").inner_text() == "1.234 dari 12.756 baris diperiksa"
+    assert page.get_by_text("Masalah (").count() == 0
+    shot(page, f"item10-progress-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.evaluate("window.sameDocument = true")
+
+    _set_upload(app, upload_id, 6500)
+    page.locator("#progress-text", has_text="6.500 dari 12.756 baris diperiksa").wait_for(
+        timeout=8000
+    )
+    assert page.evaluate("window.sameDocument") is True  # moved in place, not reloaded
+    assert page.evaluate("document.getElementById('progress-bar').value") == 6500
+
+    _set_upload(app, upload_id, 12756, UploadStatus.FAILED)
+    page.wait_for_selector("h2:has-text('Masalah (0)')", timeout=8000)
+    assert page.locator("progress").count() == 0
+
+
+def test_without_javascript_the_page_reloads_itself(open_page, live_server):
+    page, app = open_page(PHONE, javascript=False), live_server.app
+    upload_id = _running_upload(app, 100)
+    sign_in(page, live_server.url, "dinsos", "dinsos-demo-2026")
+    page.goto(f"{live_server.url}/unggah/{upload_id}")
+    assert page.locator("#progress-text").inner_text() == "100 dari 12.756 baris diperiksa"
+    _set_upload(app, upload_id, 2000)
+    page.wait_for_selector("text=2.000 dari 12.756 baris diperiksa", timeout=8000)

@@ -116,6 +116,7 @@ def suggest_upload(
     upload.status = UploadStatus.QUEUED
     upload.summary = {
         **(upload.summary or {}),
+        "sheet_rows": {s.name: len(s.rows) for s in sheets},  # for the progress bar
         "phase": "mapping",
         "suggestion": {"mapping": mapping.to_json(), "header": header, "values": values},
     }
