@@ -505,4 +505,9 @@ ID = {
     "%(checked)s of %(total)s rows checked": "%(checked)s dari %(total)s baris diperiksa",
     "%(checked)s rows checked": "%(checked)s baris diperiksa",
     "The file is being checked; this page updates by itself.": "Berkas sedang diperiksa; halaman ini diperbarui dengan sendirinya.",
+    # Issue 13, item 11: sharing.
+    "Share on WhatsApp": "Bagikan ke WhatsApp",
+    "hidden (small count)": "disembunyikan (jumlah kecil)",
+    "Published figures, %(period)s": "Angka terbitan, %(period)s",
+    "Open data of Kota Surabaya · %(marker)s = hidden to protect the privacy of families": "Data terbuka Kota Surabaya · %(marker)s = disembunyikan untuk melindungi privasi keluarga",
 }

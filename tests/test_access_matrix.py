@@ -90,6 +90,8 @@ EXPECTED = {
     "uploads.restore": "uploads:restore",
     "uploads.template": "uploads:create",
     "public.area_data": "public",
+    "public.area_image": "public",
+    "public.indicator_image": "public",
     "public.indicators": "public",
     "public.indicator": "public",
     "public.table": "public",
@@ -158,6 +160,8 @@ EXPECTED_RULES = {
         "public.area_data",
         frozenset({"GET"}),
     ),
+    ("/wilayah/<code>/og.png", "public.area_image", frozenset({"GET"})),
+    ("/indikator/<indicator>/og.png", "public.indicator_image", frozenset({"GET"})),
     ("/indikator/", "public.indicators", frozenset({"GET"})),
     ("/indikator/<indicator>", "public.indicator", frozenset({"GET"})),
     ("/indikator/<indicator>/<period>", "public.table", frozenset({"GET"})),
@@ -829,6 +833,10 @@ PUBLIC_READ = (
     ("public.area_data", "/wilayah/35.78.03.1005/data.xlsx", "kel_a", 200),
     ("public.area_data", f"/wilayah/{MISSING}/data.csv", "missing", 404),
     ("public.indicator", "/indikator/kk_gamis", "kk_gamis", 200),
+    ("public.area_image", "/wilayah/35.78.03.1005/og.png", "kel_a", 200),
+    ("public.area_image", f"/wilayah/{MISSING}/og.png", "missing", 404),
+    ("public.indicator_image", "/indikator/kk_gamis/og.png", "kk_gamis", 200),
+    ("public.indicator_image", "/indikator/tidak_ada/og.png", "missing", 404),
     ("public.indicator", "/indikator/tidak_ada", "missing", 404),
     ("public.table", "/indikator/kk_gamis/2026-09?tingkat=rt", "published", 200),
     ("public.table", "/indikator/kk_gamis/2026-10?tingkat=rt", "unpublished", 404),
@@ -1224,12 +1232,12 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 106 cells a role (58 + 17 of uploads + 7 notice board + 3 department pages +
-    # the disputes page + 6 public routes without a target and 14 public targets), but the
+    # GET: 110 cells a role (58 + 17 of uploads + 7 notice board + 3 department pages +
+    # the disputes page + 6 public routes without a target and 18 public targets), but the
     # city's three roles have no parent area (5 figure formats and the notice board each);
     # POST: 33 cells a role (13 + 13 of uploads + 3 verify + 2 answer + language + 1
     # publication), but the walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (106 + 33) - 3 * 6 - 2
+    assert cells == len(ROLES) * (110 + 33) - 3 * 6 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -32,6 +32,7 @@ CORE = [
     "dashboards",
     "charts",
     "disclosure",
+    "sharing",
 ]
 
 

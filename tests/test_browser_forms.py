@@ -358,3 +358,48 @@ def test_without_javascript_the_page_reloads_itself(open_page, live_server):
     assert page.locator("#progress-text").inner_text() == "100 dari 12.756 baris diperiksa"
     _set_upload(app, upload_id, 2000)
     page.wait_for_selector("text=2.000 dari 12.756 baris diperiksa", timeout=8000)
+
+
+# --- item 11: sharing ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+@pytest.mark.parametrize(
+    ("path", "starts"),
+    [
+        ("/wilayah/35.78.03.1005", "Kelurahan Wonorejo, Rungkut — September 2026 — KK miskin"),
+        ("/indikator/kk_gamis", "KK miskin (Gamis) — Kota Surabaya — September 2026 — "),
+    ],
+    ids=["area", "indicator"],
+)
+def test_share_on_whatsapp_and_the_preview_picture(open_page, live_server, viewport, path, starts):
+    from urllib.parse import parse_qs, urlsplit
+
+    from PIL import Image
+
+    page, width, base = open_page(viewport), viewport["width"], live_server.url
+    page.goto(base + path)
+    link = page.get_by_role("link", name="Bagikan ke WhatsApp")
+    link.scroll_into_view_if_needed()
+    assert link.is_visible()
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    href = link.get_attribute("href")
+    parts = urlsplit(href)
+    assert (parts.scheme, parts.netloc) == ("https", "wa.me")
+    text = parse_qs(parts.query)["text"][0]
+    assert text.startswith(starts)
+    assert text.endswith(" " + base + path)
+    assert page.evaluate("document.scripts.length") == 0  # a plain link, no script
+    name = path.strip("/").replace("/", "-")
+    shot(page, f"item11-share-{name}-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    image_url = page.locator('meta[property="og:image"]').get_attribute("content")
+    assert image_url == base + path + "/og.png"
+    response = page.request.get(image_url)
+    assert (response.status, response.headers["content-type"]) == (200, "image/png")
+    image = Image.open(io.BytesIO(response.body()))
+    assert image.size == (1200, 630)
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / f"item11-og-{name}.png")

@@ -13,7 +13,7 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from transparency import charts, disclosure, exporting, published, queries
+from transparency import charts, disclosure, exporting, published, queries, sharing
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
@@ -177,7 +177,62 @@ def _area_page(session, found, template: str):
         else "",
         trends=_city_trends(session, found, releases) if found.parent_id is None else {},
         child_level=CHILD_LEVEL.get(found.level),
+        share=_area_share(session, found, cells, chosen),
     )
+
+
+def area_title(session, found) -> str:
+    """``Kelurahan Wonorejo, Rungkut``: the area as its page names it, with its place."""
+    levels = {"kecamatan": _("Kecamatan"), "kelurahan": _("Kelurahan")}
+    title = (levels[found.level] + " " if found.level in levels else "") + found.name
+    place = [a.name for a in queries.list_ancestors(session, found)[1:]]
+    return ", ".join([title, *reversed(place)])
+
+
+def shown_with_unit(cell) -> str:
+    """A published count with its unit, or the words for a hidden one."""
+    if cell.hidden:
+        return _("hidden (small count)")
+    return f"{format_decimal(cell.value)} {cell.release.indicator.unit}"
+
+
+def _area_share(session, found, cells, chosen) -> str:
+    """The WhatsApp link of an area page: area, period, the chosen figure, the page."""
+    cell = next((c for c in cells if chosen and c.release is chosen), None)
+    parts = [area_title(session, found)]
+    if cell is not None:
+        parts += [
+            period_label(cell.release.period),
+            f"{name_of(cell.release.indicator)}: {shown_with_unit(cell)}",
+        ]
+    return sharing.whatsapp_url(parts, request.base_url)
+
+
+def _png(body: bytes) -> Response:
+    return Response(body, mimetype="image/png")
+
+
+def _footer() -> str:
+    return _(
+        "Open data of Kota Surabaya · %(marker)s = hidden to protect the privacy of families",
+        marker=disclosure.MARKER,
+    )
+
+
+@bp.get("/wilayah/<code>/og.png")
+@public
+@memoized
+def area_image(code: str):
+    """The area's preview picture for shared links: its latest published figures."""
+    session = get_session()
+    found = _area_or_404(code)
+    releases = published.list_latest_releases(session)
+    cells = published.list_area_cells(session, found, releases)
+    latest = max((c.release.period for c in cells), key=lambda p: p.starts_on, default=None)
+    subtitle = _("Published figures, %(period)s", period=period_label(latest)) if latest else ""
+    lines = [(name_of(c.release.indicator), shown_with_unit(c)) for c in cells]
+    title = area_title(session, found)
+    return _png(sharing.headline_png(title, subtitle, lines, _footer(), "Transparansi RT"))
 
 
 def _city_trends(session, city, releases) -> dict[str, Markup]:
@@ -394,7 +449,45 @@ def indicator(indicator: str):
         )
         if trend
         else "",
+        share=_indicator_share(session, found, releases, city),
     )
+
+
+def _city_cell(session, releases, city):
+    """The latest current release of an indicator and the city's cell in it (or Nones)."""
+    current = [r for r in releases if r.publication.is_current]
+    latest = max(current, key=lambda r: r.period.starts_on, default=None)
+    cells = published.list_area_cells(session, city, [latest]) if latest and city else []
+    return latest, (cells[0] if cells else None)
+
+
+def _indicator_share(session, found, releases, city) -> str:
+    """The WhatsApp link of an indicator page: the city's latest published figure."""
+    latest, cell = _city_cell(session, releases, city)
+    parts = [name_of(found)]
+    if cell is not None:
+        parts += [city.name, period_label(latest.period), shown_with_unit(cell)]
+    return sharing.whatsapp_url(parts, request.base_url)
+
+
+@bp.get("/indikator/<indicator>/og.png")
+@public
+@memoized
+def indicator_image(indicator: str):
+    """The indicator's preview picture: the city's latest figure and the largest kecamatan."""
+    session = get_session()
+    found = _indicator_or_404(indicator)
+    city = queries.get_root(session)
+    latest, cell = _city_cell(session, published.list_indicator_releases(session, found), city)
+    subtitle, lines = "", []
+    if cell is not None:
+        subtitle = f"{city.name} · {period_label(latest.period)}"
+        lines = [(city.name, shown_with_unit(cell))]
+        kecamatan = published.list_cells(session, latest, level=AreaLevel.KECAMATAN)
+        largest = sorted((c for c in kecamatan if not c.hidden), key=lambda c: -c.value)
+        lines += [(_("Kecamatan") + " " + c.area.name, shown_with_unit(c)) for c in largest[:3]]
+    body = sharing.headline_png(name_of(found), subtitle, lines, _footer(), "Transparansi RT")
+    return _png(body)
 
 
 def _table_release(indicator: str, period: str):
