@@ -84,6 +84,7 @@ EXPECTED = {
     "uploads.mapping": "uploads:create",
     "uploads.report": "uploads:create",
     "uploads.report_workbook": "uploads:create",
+    "uploads.status": "uploads:create",
     "uploads.commit": "uploads:create",
     "uploads.coverage": "uploads:create",
     "uploads.cancel": "uploads:create",
@@ -91,6 +92,8 @@ EXPECTED = {
     "uploads.restore": "uploads:restore",
     "uploads.template": "uploads:create",
     "public.area_data": "public",
+    "public.area_image": "public",
+    "public.indicator_image": "public",
     "public.indicators": "public",
     "public.indicator": "public",
     "public.table": "public",
@@ -152,6 +155,7 @@ EXPECTED_RULES = {
     ("/unggah/<int:upload_id>/pemetaan", "uploads.mapping", frozenset({"GET", "POST"})),
     ("/unggah/<int:upload_id>", "uploads.report", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/laporan.xlsx", "uploads.report_workbook", frozenset({"GET"})),
+    ("/unggah/<int:upload_id>/status.json", "uploads.status", frozenset({"GET"})),
     ("/unggah/<int:upload_id>/simpan", "uploads.commit", frozenset({"POST"})),
     ("/unggah/<int:upload_id>/cakupan", "uploads.coverage", frozenset({"POST"})),
     ("/unggah/<int:upload_id>/batal", "uploads.cancel", frozenset({"POST"})),
@@ -163,6 +167,8 @@ EXPECTED_RULES = {
         "public.area_data",
         frozenset({"GET"}),
     ),
+    ("/wilayah/<code>/og.png", "public.area_image", frozenset({"GET"})),
+    ("/indikator/<indicator>/og.png", "public.indicator_image", frozenset({"GET"})),
     ("/indikator/", "public.indicators", frozenset({"GET"})),
     ("/indikator/<indicator>", "public.indicator", frozenset({"GET"})),
     ("/indikator/<indicator>/<period>", "public.table", frozenset({"GET"})),
@@ -294,7 +300,8 @@ def test_anonymous_requests_to_protected_routes_are_sent_to_sign_in(app, client)
     assert ("GET", "/admin/publikasi/kk_gamis/2026-09") in checked
     assert ("POST", "/admin/publikasi/bulan/2026-09") in checked
     assert ("GET", f"/dasbor/wilayah/{RT_A}/ikhtisar") in checked
-    assert len(checked) == 42
+    assert ("GET", "/unggah/1/status.json") in checked
+    assert len(checked) == 43
 
 
 # --- roles, targets and the hand-written expectations ------------------------------------
@@ -563,7 +570,8 @@ WRITE_USER = {
 WRITE_SIMPLE = {
     #                             anon wali dins disp cam  lur  rw   rt   deac noar wrng
     "accounts_admin.create": cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
-    "accounts_admin.bulk":   cols(L,   200, 403, 403, 403, 403, 403, 403, L,   403, 403),
+    # An empty area code: the form again, 422, the message at the field.
+    "accounts_admin.bulk":   cols(L,   422, 403, 403, 403, 403, 403, 403, L,   403, 403),
     "auth.change_password":  cols(L,   200, 200, 200, 200, 200, 200, 200, L,   200, 200),
     # An empty upload form: no set, no file, so the form again with an error; no upload.
     "uploads.new":           cols(L,   200, 200, 200, 403, 403, 403, 403, L,   403, 403),
@@ -770,9 +778,9 @@ VERIFY = grid({
 
 # Answer a dispute (POSTed empty): the demo's open dispute of RT B's kk_gamis (Dinsos). The
 # Dinsos operator, the lurah of Wonorejo and the walidata may answer it (the empty form is
-# refused with a message on the disputes page); Dispendik's operator is told it does not
-# exist, like a missing id.
-DISPUTES_PAGE = "302→/dasbor/sanggahan"
+# refused: the disputes page again, 422, the message at the outcome to choose); Dispendik's
+# operator is told it does not exist, like a missing id.
+DISPUTES_PAGE = 422
 ANSWER = grid({
     #             dispute        missing
     ANON:        (L,             L),
@@ -878,6 +886,10 @@ PUBLIC_READ = (
     ("public.area_data", "/wilayah/35.78.03.1005/data.xlsx", "kel_a", 200),
     ("public.area_data", f"/wilayah/{MISSING}/data.csv", "missing", 404),
     ("public.indicator", "/indikator/kk_gamis", "kk_gamis", 200),
+    ("public.area_image", "/wilayah/35.78.03.1005/og.png", "kel_a", 200),
+    ("public.area_image", f"/wilayah/{MISSING}/og.png", "missing", 404),
+    ("public.indicator_image", "/indikator/kk_gamis/og.png", "kk_gamis", 200),
+    ("public.indicator_image", "/indikator/tidak_ada/og.png", "missing", 404),
     ("public.indicator", "/indikator/tidak_ada", "missing", 404),
     ("public.table", "/indikator/kk_gamis/2026-09?tingkat=rt", "published", 200),
     ("public.table", "/indikator/kk_gamis/2026-10?tingkat=rt", "unpublished", 404),
@@ -891,6 +903,7 @@ PUBLIC_READ = (
 UPLOAD_READ = {  # GET routes of one upload: endpoint → (URL, expectations)
     "uploads.report": ("/unggah/{id}", UPLOAD_REPORT),
     "uploads.report_workbook": ("/unggah/{id}/laporan.xlsx", UPLOAD_REPORT_WORKBOOK),
+    "uploads.status": ("/unggah/{id}/status.json", UPLOAD_REPORT),  # as the report page
     "uploads.mapping": ("/unggah/{id}/pemetaan", UPLOAD_MAPPING),
 }
 TEMPLATE_URL = "/unggah/templat/{code}.xlsx"
@@ -1277,13 +1290,13 @@ def test_matrix_every_role_route_target_and_format(app, canaries, accounts, sess
         mismatches.append(f"verification actions audited: {verification_events}")
     assert not mismatches, report(mismatches)
     assert exercised == {"GET": READ_ROUTES, "POST": set(WRITE_URLS)}
-    # GET: 112 cells a role (58 + 14 of uploads + 7 notice board + 7 overview + 3
+    # GET: 119 cells a role (58 + 17 of uploads + 7 notice board + 7 overview + 3
     # department pages + the disputes page + 2 publication confirmations + 6 public routes
-    # without a target and 14 public targets), but the city's three roles have no parent
+    # without a target and 18 public targets), but the city's three roles have no parent
     # area (5 figure formats, the notice board and the overview each); POST: 37 cells a
     # role (13 + 16 of uploads + 3 verify + 2 answer + language + 2 publication), but the
     # walidata skips its own deactivation and reset.
-    assert cells == len(ROLES) * (112 + 37) - 3 * 7 - 2
+    assert cells == len(ROLES) * (119 + 37) - 3 * 7 - 2
 
 
 # --- enumeration (AZ-06) ----------------------------------------------------------------

@@ -4,6 +4,7 @@ Also the audit trail page, the area page "who can see its exact figures", and th
 bulk creation of ketua RT accounts with one-time activation codes.
 """
 
+import base64
 import hashlib
 import io
 import json
@@ -78,8 +79,14 @@ def _secret(html: str) -> str:
 
 
 def _error(html: str) -> str:
-    match = re.search(r'<p class="error" role="alert">([^<]+)</p>', html)
+    match = re.search(r'<p class="error[^"]*"[^>]* role="alert">([^<]+)</p>', html)
     assert match, "no error on the page"
+    return match.group(1)
+
+
+def _status(html: str) -> str:
+    match = re.search(r'<div class="notice done" role="status"[^>]*>\s*<p><strong>([^<]+)<', html)
+    assert match, "no success message on the page"
     return match.group(1)
 
 
@@ -109,11 +116,25 @@ def _workbook_rows(body: bytes) -> tuple[list, list, list]:
     return rows[:2], rows[2], rows[3:]
 
 
+class _Download:
+    """The workbook linked from the bulk page's success box, and that page's text."""
+
+    def __init__(self, response):
+        html = response.get_data(as_text=True)
+        found = re.search(r'href="data:([^;"]+);base64,([^"]+)" download="([^"]+)"', html)
+        assert found, "no workbook link on the page"
+        self.mimetype, self.filename = found.group(1), found.group(3)
+        self.data = base64.b64decode(found.group(2))
+        self.headers, self.html = response.headers, html
+
+
 def _bulk(client, area_code: str):
     response = client.post(BULK, data={"area_code": area_code})
     assert response.status_code == 200
-    assert response.mimetype == XLSX
-    return response
+    assert response.mimetype == "text/html"
+    download = _Download(response)
+    assert download.mimetype == XLSX
+    return download
 
 
 def _new_client(app, username: str, password: str):
@@ -459,10 +480,11 @@ def test_bulk_creates_one_account_per_uncovered_rt_of_the_kelurahan(app, walidat
     users_before = _user_count(demo_city)
 
     response = _bulk(walidata, "35.78.03.1005")
-    assert response.headers["Content-Disposition"] == (
-        'attachment; filename="aktivasi-ketua-rt-35.78.03.1005.xlsx"'
-    )
+    assert response.filename == "aktivasi-ketua-rt-35.78.03.1005.xlsx"
     assert response.headers["Cache-Control"] == "no-store"
+    # The page says what was done, and no refusal is left on it.
+    assert _status(response.html) == "39 akun ketua RT baru untuk Wonorejo."
+    assert 'class="error' not in response.html
     notes, header, rows = _workbook_rows(response.data)
     assert notes[0][0] == "Akun ketua RT untuk Wonorejo: 39 akun baru."
     assert header == [
@@ -564,10 +586,13 @@ def test_bulk_of_a_kecamatan_counts_only_active_ketua_rt_accounts(walidata, acco
 def test_bulk_refuses_an_area_that_is_not_kota_kecamatan_or_kelurahan(walidata, demo_city, code):
     before = _user_count(demo_city)
     response = walidata.post(BULK, data={"area_code": code})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.mimetype == "text/html"
-    if code.strip():
-        assert _error(_html(response)) == "Masukkan kode kota, kecamatan, atau kelurahan."
+    html = _html(response)
+    assert _error(html) == "Masukkan kode kota, kecamatan, atau kelurahan."
+    # Next to the field, which keeps the entry and points at the message.
+    assert 'aria-describedby="fout-area_code"' in html
+    assert f'value="{code}"' in html
     assert _user_count(demo_city) == before
 
 

@@ -34,6 +34,7 @@ CORE = [
     "dashboards",
     "charts",
     "disclosure",
+    "sharing",
 ]
 
 

@@ -80,6 +80,20 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
+def card_of(html: str, indicator: str) -> str:
+    """One indicator's card on the RT home."""
+    match = re.search(rf'<section class="card[^"]*" id="{indicator}".*?</section>', html, re.S)
+    assert match, f"no card {indicator}"
+    return match.group(0)
+
+
+def dispute_of(html: str, verification_id: int) -> str:
+    """One dispute's article on the disputes page."""
+    match = re.search(rf'<article [^>]*id="sanggahan-{verification_id}".*?</article>', html, re.S)
+    assert match, f"no dispute {verification_id}"
+    return match.group(0)
+
+
 def cell(html: str, attribute: str, key: str) -> str:
     match = re.search(rf'{attribute}="{re.escape(key)}"[^>]*>([^<]*)<', html)
     assert match, f"{attribute}={key} not on the page"
@@ -135,11 +149,27 @@ def test_dispute_answer_and_the_rt_head_sees_the_answer(app, demo_city):
     assert login(head, KETUA_RT).status_code == 302
     upload = active_upload_id(session, "kk_gamis", "2026-10")
     form = {"indicator": "kk_gamis", "period": "2026-10", "upload": upload}
-    # A dispute needs a note: refused with a message, nothing stored.
-    response = head.post(f"/dasbor/wilayah/{RT_A}/verifikasi", data={**form, "action": "dispute"})
-    assert response.status_code == 302
-    page = text_of(head.get(f"/dasbor/wilayah/{RT_A}"))
-    assert "Tulis apa yang salah" in page
+    before = session.exec(select(func.count()).select_from(Verification)).one()
+    # A dispute needs a note: refused with the message next to the note, the form open and
+    # the right figure typed kept; nothing stored.
+    response = head.post(
+        f"/dasbor/wilayah/{RT_A}/verifikasi",
+        data={**form, "action": "dispute", "note": "  ", "claimed_value": "12"},
+    )
+    assert response.status_code == 422
+    card = card_of(text_of(response), "kk_gamis")
+    assert "<details open><summary>Laporkan angka ini salah</summary>" in card
+    assert '<textarea id="note-kk_gamis" name="note" rows="3" maxlength="2000" placeholder=' in card
+    assert 'aria-invalid="true" aria-describedby="fout-kk_gamis" autofocus>  </textarea>' in card
+    assert (
+        '<p class="error field-error" id="fout-kk_gamis" role="alert">Tulis apa yang salah, '
+        "misalnya: di RT kami ada 12 KK miskin, bukan 19.</p>" in card
+    )
+    assert 'name="claimed_value" min="0" inputmode="numeric" value="12">' in card
+    assert 'action="/dasbor/wilayah/35.78.03.1005.001.001/verifikasi"' in card
+    # Only that card has the message; the others stay folded.
+    assert text_of(response).count('role="alert"') == 1
+    assert session.exec(select(func.count()).select_from(Verification)).one() == before
     note = "Di RT kami ada 12 KK miskin, bukan 19"
     response = head.post(
         f"/dasbor/wilayah/{RT_A}/verifikasi",
@@ -159,8 +189,26 @@ def test_dispute_answer_and_the_rt_head_sees_the_answer(app, demo_city):
     assert note not in text_of(other.get("/dasbor/sanggahan"))
     denied = other.post(f"/dasbor/sanggahan/{row.id}/jawab", data={"decision": "accepted"})
     assert denied.status_code == 404
-    # Rejecting needs a reason.
-    operator.post(f"/dasbor/sanggahan/{row.id}/jawab", data={"decision": "rejected"})
+    # Rejecting needs a reason: the answer comes back with "Ditolak" still chosen and the
+    # message next to the reason; nothing stored.
+    refused = operator.post(f"/dasbor/sanggahan/{row.id}/jawab", data={"decision": "rejected"})
+    assert refused.status_code == 422
+    card = dispute_of(text_of(refused), row.id)
+    assert '<option value="rejected" selected>Ditolak</option>' in card
+    assert '<option value="accepted">' in card and 'accepted" selected' not in card
+    assert (
+        f'aria-describedby="fout-sanggahan-{row.id}" autofocus></textarea>' in card
+        and "Tuliskan alasan menolak sanggahan." in card
+    )
+    row = reload(session, Verification, row.id)
+    assert row.status == VerificationStatus.DISPUTED
+    # No outcome chosen is refused too, never taken as "accepted".
+    refused = operator.post(f"/dasbor/sanggahan/{row.id}/jawab", data={"reason": "x"})
+    assert refused.status_code == 422
+    card = dispute_of(text_of(refused), row.id)
+    assert '<option value="" selected disabled>Pilih…</option>' in card
+    assert "Pilih apakah sanggahan diterima atau ditolak." in card
+    assert ">x</textarea>" in card
     row = reload(session, Verification, row.id)
     assert row.status == VerificationStatus.DISPUTED
     reason = "Data sesuai DTKS Oktober."

@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from transparency.exporting import DANGEROUS_START, safe_cell, to_csv, to_xlsx
+from transparency.exporting import (
+    COUNT,
+    DANGEROUS_START,
+    PERCENT,
+    Column,
+    safe_cell,
+    to_csv,
+    to_excel_csv,
+    to_workbook,
+    to_xlsx,
+)
 
 DANGEROUS = [
     '=HYPERLINK("http://x","y")',
@@ -165,3 +175,48 @@ def test_a_long_sheets_report_keeps_the_header_and_the_problem_rows_with_their_n
     assert sheet["C3"].fill.start_color.rgb == "FFF4B6B6"
     short = build_report(rows, 2, problems, lambda p: "x", "ALASAN", "BARIS", full_report_rows=50)
     assert load_workbook(io.BytesIO(short)).active.max_row == 12
+
+
+def test_csv_for_excel_has_semicolons_decimal_commas_and_safe_text():
+    header = ["Kode wilayah", "Wilayah", "Angka", "% dari KK", "Diterbitkan"]
+    rows = [
+        ["35.78.03.1005.001.001", "RT 001", 19, 17.1, date(2026, 11, 10)],
+        ["35.78.03.1005.001.002", "=1+1", "*", "", date(2026, 11, 10)],
+        ["35.78.03.1005.001.003", "RT 003; baru", 1234, 0.5, date(2026, 11, 10)],
+    ]
+    body = to_excel_csv(header, rows)
+    assert body.startswith(BOM)
+    text = body.decode("utf-8-sig")
+    assert text.split("\r\n") == [
+        "Kode wilayah;Wilayah;Angka;% dari KK;Diterbitkan",
+        "35.78.03.1005.001.001;RT 001;19;17,1;2026-11-10",
+        "35.78.03.1005.001.002;'=1+1;*;;2026-11-10",
+        '35.78.03.1005.001.003;"RT 003; baru";1234;0,5;2026-11-10',
+        "",
+    ]
+
+
+def test_workbook_for_people_has_widths_a_frozen_header_formats_and_an_about_sheet():
+    columns = [Column("Wilayah", 24), Column("Angka", 10, COUNT), Column("% dari KK", 9, PERCENT)]
+    rows = [["RT 001", 1234, 17.1], ["=RT", "*", ""]]
+    about = [("Sumber", "Transparansi RT"), ("Aturan perlindungan", "* = disembunyikan")]
+    book = load_workbook(io.BytesIO(to_workbook("Data", columns, rows, "Keterangan", about)))
+    assert book.sheetnames == ["Data", "Keterangan"]
+    sheet = book["Data"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:C3"
+    assert [sheet.column_dimensions[c].width for c in "ABC"] == [24, 10, 9]
+    assert [c.value for c in sheet[1]] == ["Wilayah", "Angka", "% dari KK"]
+    assert all(c.font.b for c in sheet[1])
+    assert [(c.value, c.number_format) for c in sheet[2]] == [
+        ("RT 001", "General"),
+        (1234, "#,##0"),
+        (17.1, "0.0"),
+    ]
+    assert [c.value for c in sheet[3]] == ["'=RT", "*", None]
+    notes = book["Keterangan"]
+    assert [[c.value for c in row] for row in notes.iter_rows()] == [
+        ["Sumber", "Transparansi RT"],
+        ["Aturan perlindungan", "* = disembunyikan"],
+    ]
+    assert notes["A1"].font.b and notes["B2"].alignment.wrap_text

@@ -119,6 +119,7 @@ def test_the_child_reads_the_file_and_the_web_process_shows_its_suggestion(city)
     read = wait_for(city, upload_id, lambda u: "suggestion" in u.summary)
     assert read.status == "queued"
     suggestion = read.summary["suggestion"]
+    assert read.summary["sheet_rows"] == {"Data": 41}  # the header and 40 RTs: the bar's extent
     assert suggestion["header"] == ["KODE KELURAHAN", "RW", "RT", "BALITA STUNTING"]
     assert suggestion["mapping"]["columns"] == {
         "kelurahan_code": 0,

@@ -27,6 +27,7 @@ from transparency.models import (
     VerificationStatus,
 )
 from transparency.services import publishing
+from transparency.views.public import TABLE_HEADER
 
 pytestmark = pytest.mark.demo_once
 KELURAHAN = "35.78.03.1005"
@@ -214,6 +215,15 @@ def test_a_correction_needs_a_reason_and_shows_publicly_with_the_history(app, de
     ).get_json()
     assert next(r["value"] for r in old_json["rows"] if r["area"] == rt) == old_value
     assert old_json["publication"]["current"] is False
+    # The workbook says so on its "about" sheet.
+    book = load_workbook(io.BytesIO(client.get("/indikator/kk_total/2026-09/data.xlsx").data))
+    assert book.sheetnames == ["kk_total-2026-09-kecamatan", "Keterangan"]
+    about = dict(book["Keterangan"].iter_rows(values_only=True))
+    assert about["Koreksi"] == reason
+    assert about["Jumlah KK"] == (
+        f"September 2026 · Dinas Kependudukan dan Pencatatan Sipil · dipublikasikan "
+        f"12 November 2026 (publikasi {publication.id})"
+    )
 
 
 def test_public_pages_show_protected_figures_with_provenance(client, demo_city):
@@ -274,10 +284,17 @@ def test_downloads_carry_one_marker_in_every_format(client, demo_city):
     book = load_workbook(io.BytesIO(client.get(base + "/data.xlsx?tingkat=rt").data))
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
+    value, note = header.index("Angka"), header.index("Catatan")
     found = [r for r in sheet.iter_rows(min_row=2) if r[0].value == code][0]
-    assert found[header.index("value")].value == MARKER
-    shown = [r for r in sheet.iter_rows(min_row=2) if r[header.index("value")].value != MARKER]
-    assert shown and all(r[header.index("value")].data_type == "n" for r in shown)
+    assert found[value].value == MARKER
+    assert found[note].value == "Disembunyikan untuk melindungi privasi keluarga"
+    shown = [r for r in sheet.iter_rows(min_row=2) if r[value].value != MARKER]
+    assert shown and all(r[value].data_type == "n" for r in shown)
+    assert all(r[note].value is None for r in shown)
+    excel = client.get(base + "/data.csv?tingkat=rt&untuk=excel")
+    assert 'filename="balita_stunting-2026-09-rt-excel.csv"' in excel.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(excel.data.decode("utf-8-sig")), delimiter=";"))
+    assert next(r for r in rows if r[0] == code)[6] == MARKER
 
 
 def test_formula_like_area_names_are_escaped_in_downloads(client, demo_city):
@@ -420,3 +437,90 @@ def test_the_rt_home_marks_a_figure_published_only_while_its_upload_is_published
     publishing.publish(session, scope, user, "lansia", "2026-10", datetime.now(UTC), "koreksi")
     session.commit()
     assert lansia_badges() == ["awaiting", "published"]
+
+
+EXCEL_HEADER_ID = [
+    "Kode wilayah",
+    "Wilayah",
+    "Tingkat",
+    "Kode indikator",
+    "Indikator",
+    "Periode",
+    "Angka",
+    "Satuan",
+    "Persentase KK",
+    "Jumlah KK",
+    "RT tanpa data",
+    "Dipublikasikan",
+    "Publikasi",
+    "Catatan",
+]
+
+
+def test_the_workbook_is_for_people_in_their_language(client, demo_city):
+    base = "/indikator/kk_gamis/2026-09"
+    machine = client.get(base + "/data.json").get_json()["rows"]
+    rungkut = next(r for r in machine if r["area_code"] == "35.78.03")
+    book = load_workbook(io.BytesIO(client.get(base + "/data.xlsx").data))
+    assert book.sheetnames == ["kk_gamis-2026-09-kecamatan", "Keterangan"]
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == EXCEL_HEADER_ID
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["E"].width == 34
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "35.78.03")
+    assert [c.value for c in row[:8]] == [
+        "35.78.03",
+        "Rungkut",
+        "Kecamatan",
+        "kk_gamis",
+        "KK miskin (Gamis)",
+        "September 2026",
+        rungkut["value"],
+        "KK",
+    ]
+    assert (row[6].number_format, row[9].number_format, row[11].number_format) == (
+        "#,##0",
+        "#,##0",
+        "yyyy-mm-dd",
+    )
+    assert row[8].value == rungkut["share_of_households_pct"]
+    assert row[11].value.date().isoformat() == rungkut["published_at"]
+    about = dict(book["Keterangan"].iter_rows(values_only=True))
+    assert about["Sumber"] == "Transparansi RT, data terbuka per RT Kota Surabaya"
+    assert about["Diunduh dari"] == "http://localhost/indikator/kk_gamis/2026-09/data.xlsx"
+    assert about["Aturan perlindungan"] == (
+        "* = disembunyikan untuk melindungi privasi keluarga (angka kecil, atau angka yang "
+        "dapat membuka angka kecil)."
+    )
+    assert about["KK miskin (Gamis)"].startswith("September 2026 · Dinas Sosial · dipublikasikan ")
+    # In English on request; the machine CSV keeps its codes whatever the language.
+    english = load_workbook(io.BytesIO(client.get(base + "/data.xlsx?lang=en").data))
+    assert [c.value for c in english.worksheets[0][1]][:7] == [
+        "Area code",
+        "Area",
+        "Level",
+        "Indicator code",
+        "Indicator",
+        "Period",
+        "Figure",
+    ]
+    assert english.sheetnames[1] == "About"
+    header = client.get(base + "/data.csv?lang=en").data.decode("utf-8-sig").split("\r\n")[0]
+    assert header == ",".join(TABLE_HEADER)
+    excel = (
+        client.get(base + "/data.csv?untuk=excel&lang=id").data.decode("utf-8-sig").split("\r\n")
+    )
+    assert excel[0] == ";".join(EXCEL_HEADER_ID)
+    share = str(rungkut["share_of_households_pct"]).replace(".", ",")
+    line = next(x for x in excel if x.startswith("35.78.03;"))
+    assert line.split(";")[:9] == [
+        "35.78.03",
+        "Rungkut",
+        "Kecamatan",
+        "kk_gamis",
+        "KK miskin (Gamis)",
+        "September 2026",
+        str(rungkut["value"]),
+        "KK",
+        share,
+    ]

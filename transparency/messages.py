@@ -410,6 +410,9 @@ VERIFICATION_REFUSALS = {
     "verification.already_answered": lazy_gettext("This dispute has been answered already."),
     "verification.reason_required": lazy_gettext("Give the reason for rejecting the dispute."),
     "verification.bad_form": lazy_gettext("The form was incomplete. Nothing was saved."),
+    "verification.decision_required": lazy_gettext(
+        "Choose whether you accept or reject the dispute."
+    ),
 }
 
 

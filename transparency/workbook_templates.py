@@ -9,6 +9,7 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from transparency.exporting import safe_cell
 from transparency.indicator_sets import IndicatorSet
@@ -17,6 +18,8 @@ TEMPLATE_VERSION = "1"
 HOUSEHOLD_HEADER = ["NO KK", "KODE KELURAHAN", "RW", "RT", "JUMLAH ANGGOTA KELUARGA", "KATEGORI"]
 RT_HEADER = ["KODE KELURAHAN", "RW", "RT"]
 PERSON_HEADER = ["NOMOR KK", "KODE KELURAHAN", "RW", "RT", "STATUS", "TANGGAL LAHIR"]
+TEXT = "@"  # Excel's text format: a 16-digit No. KK keeps every digit
+DATA_ROWS = 100_000  # how far down the KATEGORI list is offered
 
 
 def header_for(iset: IndicatorSet) -> list[str]:
@@ -42,6 +45,8 @@ def build_template(iset: IndicatorSet, kelurahan: list[tuple[str, str, str]]) ->
         cell.font = Font(bold=True)
     for column in "ABCDEFGHIJ":
         data.column_dimensions[column].width = 22
+    if iset.shape == "household":
+        _household_columns(data, iset)
     codes = workbook.create_sheet("Kode Kelurahan")
     codes.append(["KODE KELURAHAN", "KELURAHAN", "KECAMATAN"])
     for row in kelurahan:
@@ -53,6 +58,25 @@ def build_template(iset: IndicatorSet, kelurahan: list[tuple[str, str, str]]) ->
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _household_columns(data, iset: IndicatorSet) -> None:
+    """NO KK formatted as text (as typed, never 3,57808E+15); KATEGORI a drop-down list."""
+    data.column_dimensions["A"].number_format = TEXT
+    data["A1"].number_format = "General"
+    column = "ABCDEFGHIJ"[HOUSEHOLD_HEADER.index("KATEGORI")]
+    choices = DataValidation(
+        type="list",
+        formula1='"' + ",".join(iset.categories) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="KATEGORI",
+        error="Pilih salah satu kategori dari daftar: " + ", ".join(iset.categories) + ".",
+        promptTitle="KATEGORI",
+        prompt="Pilih dari daftar.",
+    )
+    choices.add(f"{column}2:{column}{DATA_ROWS + 1}")
+    data.add_data_validation(choices)
 
 
 def _instructions(iset: IndicatorSet) -> list[str]:
@@ -67,8 +91,9 @@ def _instructions(iset: IndicatorSet) -> list[str]:
     if iset.shape == "household":
         categories = ", ".join(iset.categories)
         lines += [
-            "4. Satu baris untuk satu keluarga (KK). Ketik NO KK sebagai teks, bukan angka.",
-            f"5. KATEGORI: salah satu dari {categories}.",
+            "4. Satu baris untuk satu keluarga (KK). Kolom NO KK sudah berformat teks: "
+            "16 angkanya tersimpan utuh.",
+            f"5. KATEGORI: pilih dari daftar di selnya ({categories}).",
             "6. Platform menghitung jumlah KK dan anggota keluarga per RT; NO KK tidak disimpan.",
         ]
     elif iset.shape == "person":

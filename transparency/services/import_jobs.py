@@ -145,7 +145,12 @@ def suggest_upload(
         return upload  # ended meanwhile (expired, stalled): it stays as it was ended
     upload.status = UploadStatus.QUEUED
     upload.mapping_applied = {}
-    upload.summary = {**(upload.summary or {}), "phase": "mapping", "suggestion": suggestion}
+    upload.summary = {
+        **(upload.summary or {}),
+        "sheet_rows": {s.name: len(s.rows) for s in sheets},  # for the progress bar
+        "phase": "mapping",
+        "suggestion": suggestion,
+    }
     session.add(upload)
     return upload
 

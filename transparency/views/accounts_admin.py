@@ -1,5 +1,6 @@
 """Account administration: the walidata manages; camat and lurah may look at their area's."""
 
+import base64
 from datetime import UTC, datetime
 
 from flask import (
@@ -29,6 +30,7 @@ from transparency.views import params
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/pengguna")
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/")
@@ -187,11 +189,31 @@ def bulk():
                 remote_addr(),
             )
             db.commit()
-            return _activation_workbook(area, created)
-    return render_template("admin/bulk.html", form=form, error=error)
+            return _created_page(area, created)
+    elif form.is_submitted():
+        error = _("Enter the code of the city, a kecamatan or a kelurahan.")
+    return render_template("admin/bulk.html", form=form, error=error), 422 if error else 200
 
 
-def _activation_workbook(area: Area, created: list) -> Response:
+def _created_page(area: Area, created: list) -> Response:
+    """The bulk page again, fresh: what was created and the workbook as a download link.
+
+    The codes exist only in this response (never stored in clear), so the workbook rides in
+    the page as a ``data:`` link instead of a second request; the page is never cached.
+    """
+    workbook = _activation_workbook(area, created)
+    done = {
+        "message": _(
+            "%(count)s new ketua RT accounts for %(area)s.", count=len(created), area=area.name
+        ),
+        "href": "data:" + XLSX + ";base64," + base64.b64encode(workbook).decode("ascii"),
+        "filename": f"aktivasi-ketua-rt-{area.code}.xlsx",
+    }
+    page = render_template("admin/bulk.html", form=BulkAccountsForm(formdata=None), done=done)
+    return Response(page, headers={"Cache-Control": "no-store"})
+
+
+def _activation_workbook(area: Area, created: list) -> bytes:
     """The lurah's workbook: one row per new account with its one-time code."""
     header = [
         _("Kecamatan"),
@@ -218,12 +240,4 @@ def _activation_workbook(area: Area, created: list) -> Response:
         _("Ketua RT accounts for %(area)s: %(count)s new.", area=area.name, count=len(created)),
         _("Hand each code to its ketua RT only. They activate at /aktivasi."),
     ]
-    body = exporting.to_xlsx(_("Activation"), header, rows, notes)
-    return Response(
-        body,
-        headers={
-            "Content-Disposition": f'attachment; filename="aktivasi-ketua-rt-{area.code}.xlsx"',
-            "Cache-Control": "no-store",
-        },
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return exporting.to_xlsx(_("Activation"), header, rows, notes)

@@ -89,9 +89,15 @@ def _name(indicator) -> str:
 def area(code: str, printing: bool = False):
     """An RT: the ketua RT's home. Above: the area with its children, in scope."""
     db, scope, found = _load(code)
-    is_rt = found.level == AreaLevel.RT  # the RT home reads its own figures
-    figures = [] if is_rt else scoped.list_area_figures(db, scope, found)
-    common = {
+    if found.level == AreaLevel.RT:  # the RT home reads its own figures
+        return rt_home(db, scope, found, printing=printing)
+    figures = scoped.list_area_figures(db, scope, found)
+    return _official(db, scope, found, _common(db, scope, found, figures, printing))
+
+
+def _common(db, scope, found, figures, printing: bool) -> dict:
+    """What every area page shows: the area, its ancestors in scope, its totals."""
+    return {
         "area": found,
         "figures": figures,
         "printing": printing,
@@ -99,15 +105,19 @@ def area(code: str, printing: bool = False):
         "ancestors": [a for a in queries.list_ancestors(db, found) if scope.covers(a.path)],
         "totals": queries.get_totals(db, found),
     }
-    if is_rt:
-        return render_template(
-            "dashboard/rt.html",
-            rt_figures=dashboards.list_rt_figures(db, scope, found),
-            may_verify=scope.may_verify(found.path),
-            form=VerifyForm(),
-            **common,
-        )
-    return _official(db, scope, found, common)
+
+
+def rt_home(db, scope, found, *, printing: bool = False, refused: dict | None = None):
+    """The RT home; ``refused`` (indicator, field, message, entry) reopens that card's form
+    with the message next to the field and the entry kept."""
+    return render_template(
+        "dashboard/rt.html",
+        rt_figures=dashboards.list_rt_figures(db, scope, found),
+        may_verify=scope.may_verify(found.path),
+        form=VerifyForm(formdata=None),
+        refused=refused,
+        **_common(db, scope, found, [], printing),
+    )
 
 
 def _official(db, scope, found, common):

@@ -13,7 +13,7 @@ from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from transparency import charts, disclosure, exporting, published, queries
+from transparency import charts, disclosure, exporting, published, queries, sharing
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
@@ -31,6 +31,7 @@ LEVELS = {
 CHILD_LEVEL = {"kota": "kecamatan", "kecamatan": "kelurahan", "kelurahan": "rw", "rw": "rt"}
 DEFAULT_INDICATOR = "kk_gamis"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 TABLE_HEADER = [
     "area_code",
     "area_name",
@@ -177,7 +178,62 @@ def _area_page(session, found, template: str):
         else "",
         trends=_city_trends(session, found, releases) if found.parent_id is None else {},
         child_level=CHILD_LEVEL.get(found.level),
+        share=_area_share(session, found, cells, chosen),
     )
+
+
+def area_title(session, found) -> str:
+    """``Kelurahan Wonorejo, Rungkut``: the area as its page names it, with its place."""
+    levels = {"kecamatan": _("Kecamatan"), "kelurahan": _("Kelurahan")}
+    title = (levels[found.level] + " " if found.level in levels else "") + found.name
+    place = [a.name for a in queries.list_ancestors(session, found)[1:]]
+    return ", ".join([title, *reversed(place)])
+
+
+def shown_with_unit(cell) -> str:
+    """A published count with its unit, or the words for a hidden one."""
+    if cell.hidden:
+        return _("hidden (small count)")
+    return f"{format_decimal(cell.value)} {cell.release.indicator.unit}"
+
+
+def _area_share(session, found, cells, chosen) -> str:
+    """The WhatsApp link of an area page: area, period, the chosen figure, the page."""
+    cell = next((c for c in cells if chosen and c.release is chosen), None)
+    parts = [area_title(session, found)]
+    if cell is not None:
+        parts += [
+            period_label(cell.release.period),
+            f"{name_of(cell.release.indicator)}: {shown_with_unit(cell)}",
+        ]
+    return sharing.whatsapp_url(parts, request.base_url)
+
+
+def _png(body: bytes) -> Response:
+    return Response(body, mimetype="image/png")
+
+
+def _footer() -> str:
+    return _(
+        "Open data of Kota Surabaya · %(marker)s = hidden to protect the privacy of families",
+        marker=disclosure.MARKER,
+    )
+
+
+@bp.get("/wilayah/<code>/og.png")
+@public
+@memoized
+def area_image(code: str):
+    """The area's preview picture for shared links: its latest published figures."""
+    session = get_session()
+    found = _area_or_404(code)
+    releases = published.list_latest_releases(session)
+    cells = published.list_area_cells(session, found, releases)
+    latest = max((c.release.period for c in cells), key=lambda p: p.starts_on, default=None)
+    subtitle = _("Published figures, %(period)s", period=period_label(latest)) if latest else ""
+    lines = [(name_of(c.release.indicator), shown_with_unit(c)) for c in cells]
+    title = area_title(session, found)
+    return _png(sharing.headline_png(title, subtitle, lines, _footer(), "Transparansi RT"))
 
 
 def _city_trends(session, city, releases) -> dict[str, Markup]:
@@ -198,28 +254,37 @@ def _city_trends(session, city, releases) -> dict[str, Markup]:
     }
 
 
-def _download(rows: list[list], fmt: str, filename: str, title: str):
-    """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each."""
+def _download(cells: list, fmt: str, filename: str, title: str, releases: list):
+    """A table as CSV (UTF-8 with BOM), XLSX or JSON; the marker is the same in each.
+
+    The machine CSV and JSON have codes as column names; the XLSX and the CSV for Excel
+    (``?untuk=excel``) are for people: headers in their language, names beside codes, the
+    marker explained in each hidden row and, in the workbook, an "about" sheet."""
     if fmt == "json":
+        rows = [table_row(cell) for cell in cells]
         payload = {
             "columns": TABLE_HEADER,
             "marker": disclosure.MARKER,
             "rows": [dict(zip(TABLE_HEADER, row, strict=True)) for row in rows],
         }
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return Response(
-            body,
-            mimetype="application/json",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
-        )
+        return _attachment(body, "application/json", f"{filename}.json")
+    if fmt == "csv" and request.args.get("untuk") != "excel":
+        rows = [table_row(cell) for cell in cells]
+        return _attachment(exporting.to_csv(TABLE_HEADER, rows), CSV, f"{filename}.csv")
+    columns, rows = people_columns(), [people_row(cell) for cell in cells]
     if fmt == "csv":
-        body, mimetype = exporting.to_csv(TABLE_HEADER, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = exporting.to_xlsx(title, TABLE_HEADER, rows), XLSX
+        body = exporting.to_excel_csv([c.label for c in columns], rows)
+        return _attachment(body, CSV, f"{filename}-excel.csv")
+    body = exporting.to_workbook(title, columns, rows, _("About"), about_lines(releases))
+    return _attachment(body, XLSX, f"{filename}.xlsx")
+
+
+def _attachment(body, mimetype: str, filename: str) -> Response:
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -241,6 +306,90 @@ def table_row(cell) -> list:
     ]
 
 
+def people_columns() -> list[exporting.Column]:
+    """The columns of a download for people, headed in the request's language."""
+    Column = exporting.Column
+    return [
+        Column(_("Area code"), 22),
+        Column(_("Area"), 24),
+        Column(_("Level"), 11),
+        Column(_("Indicator code"), 16),
+        Column(_("Indicator"), 34),
+        Column(_("Period"), 15),
+        Column(_("Figure"), 10, exporting.COUNT),
+        Column(_("Unit"), 8),
+        Column(_("Share of households in percent"), 14, exporting.PERCENT),
+        Column(_("Households"), 12, exporting.COUNT),
+        Column(_("RTs without data"), 14, exporting.COUNT),
+        Column(_("Published"), 13, exporting.DAY),
+        Column(_("Publication"), 11),
+        Column(_("Note"), 40),
+    ]
+
+
+def _level_names() -> dict[str, str]:
+    return {
+        "kota": _("City"),
+        "kecamatan": _("Kecamatan"),
+        "kelurahan": _("Kelurahan"),
+        "rw": "RW",
+        "rt": "RT",
+    }
+
+
+def people_row(cell) -> list:
+    """One cell as a row for people: names beside codes, the marker explained."""
+    release = cell.release
+    return [
+        cell.area.code,
+        cell.area.name,
+        _level_names().get(str(cell.area.level), str(cell.area.level)),
+        release.indicator.code,
+        name_of(release.indicator),
+        period_label(release.period),
+        cell.display if cell.hidden else cell.value,
+        release.indicator.unit,
+        cell.share if cell.share is not None else "",
+        cell.households,
+        cell.rts_missing,
+        release.publication.published_at.date(),
+        release.publication.id,
+        _("Hidden to protect the privacy of families") if cell.hidden else "",
+    ]
+
+
+def about_lines(releases: list) -> list[tuple[str, str]]:
+    """The workbook's "about" sheet: source, each release's period, publication and
+    correction, and the protection rule."""
+    lines = [
+        (_("Source"), _("Transparansi RT, the open RT figures of Kota Surabaya")),
+        (_("Downloaded from"), request.url),
+    ]
+    for release in releases:
+        published_on = format_date(release.publication.published_at.date(), "d MMMM yyyy")
+        lines.append(
+            (
+                name_of(release.indicator),
+                _(
+                    "%(period)s · %(department)s · published %(date)s (publication %(id)s)",
+                    period=period_label(release.period),
+                    department=release.department,
+                    date=published_on,
+                    id=release.publication.id,
+                ),
+            )
+        )
+        if release.correction is not None:
+            lines.append((_("Correction"), release.correction.reason))
+    rule = _(
+        "%(marker)s = hidden to protect the privacy of families (a small count, or one that "
+        "would reveal a small count).",
+        marker=disclosure.MARKER,
+    )
+    lines.append((_("Protection rule"), rule))
+    return lines
+
+
 @bp.get("/wilayah/<code>/data.<any(json, csv, xlsx):fmt>")
 @public
 @memoized
@@ -249,11 +398,11 @@ def area_data(code: str, fmt: str):
     session = get_session()
     found = _area_or_404(code)
     releases = published.list_latest_releases(session)
-    rows = [table_row(cell) for cell in published.list_area_cells(session, found, releases)]
+    cells = published.list_area_cells(session, found, releases)
     if found.level != AreaLevel.RT:
         for release in releases:
-            rows += [table_row(c) for c in published.list_cells(session, release, parent=found)]
-    return _download(rows, fmt, f"data-{found.code}", found.code)
+            cells += published.list_cells(session, release, parent=found)
+    return _download(cells, fmt, f"data-{found.code}", found.code, releases)
 
 
 @bp.get("/indikator/")
@@ -301,7 +450,45 @@ def indicator(indicator: str):
         )
         if trend
         else "",
+        share=_indicator_share(session, found, releases, city),
     )
+
+
+def _city_cell(session, releases, city):
+    """The latest current release of an indicator and the city's cell in it (or Nones)."""
+    current = [r for r in releases if r.publication.is_current]
+    latest = max(current, key=lambda r: r.period.starts_on, default=None)
+    cells = published.list_area_cells(session, city, [latest]) if latest and city else []
+    return latest, (cells[0] if cells else None)
+
+
+def _indicator_share(session, found, releases, city) -> str:
+    """The WhatsApp link of an indicator page: the city's latest published figure."""
+    latest, cell = _city_cell(session, releases, city)
+    parts = [name_of(found)]
+    if cell is not None:
+        parts += [city.name, period_label(latest.period), shown_with_unit(cell)]
+    return sharing.whatsapp_url(parts, request.base_url)
+
+
+@bp.get("/indikator/<indicator>/og.png")
+@public
+@memoized
+def indicator_image(indicator: str):
+    """The indicator's preview picture: the city's latest figure and the largest kecamatan."""
+    session = get_session()
+    found = _indicator_or_404(indicator)
+    city = queries.get_root(session)
+    latest, cell = _city_cell(session, published.list_indicator_releases(session, found), city)
+    subtitle, lines = "", []
+    if cell is not None:
+        subtitle = f"{city.name} · {period_label(latest.period)}"
+        lines = [(city.name, shown_with_unit(cell))]
+        kecamatan = published.list_cells(session, latest, level=AreaLevel.KECAMATAN)
+        largest = sorted((c for c in kecamatan if not c.hidden), key=lambda c: -c.value)
+        lines += [(_("Kecamatan") + " " + c.area.name, shown_with_unit(c)) for c in largest[:3]]
+    body = sharing.headline_png(name_of(found), subtitle, lines, _footer(), "Transparansi RT")
+    return _png(body)
 
 
 def _table_release(indicator: str, period: str):
@@ -338,7 +525,7 @@ def table_data(indicator: str, period: str, fmt: str):
     release, level = _table_release(indicator, period)
     cells = published.list_cells(get_session(), release, level=LEVELS[level])
     name = f"{release.indicator.code}-{release.period.code}-{level}"
-    return _download([table_row(c) for c in cells], fmt, name, name)
+    return _download(cells, fmt, name, name, [release])
 
 
 @bp.get("/cari")

@@ -17,12 +17,13 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -336,7 +337,42 @@ def report(upload_id: int):
         form=FlaskForm(),
         period=get_session().get(Period, upload.period_id),
         mine=upload.uploaded_by_id == current_account().id,
+        progress=progress_of(upload),
     )
+
+
+def progress_of(upload: Upload) -> dict:
+    """How far the check of a running upload got: rows checked of the rows in the mapped
+    sheet (its extent, kept when the file was first read; unknown without it)."""
+    summary = upload.summary or {}
+    checked = int(summary.get("rows_checked", 0))
+    applied = upload.mapping_applied or {}
+    extent = (summary.get("sheet_rows") or {}).get(applied.get("sheet"))
+    total = max(extent - int(applied.get("header_row", 1)), checked, 1) if extent else None
+    if total:
+        text = _(
+            "%(checked)s of %(total)s rows checked",
+            checked=format_decimal(checked),
+            total=format_decimal(total),
+        )
+    else:
+        text = _("%(checked)s rows checked", checked=format_decimal(checked))
+    return {
+        "status": str(upload.status),
+        "running": UploadStatus(upload.status).running,
+        "rows_checked": checked,
+        "rows_total": total,
+        "text": text,
+    }
+
+
+@bp.get("/<int:upload_id>/status.json")
+@requires(Permission.UPLOADS_CREATE)
+def status(upload_id: int):
+    """The progress of the check as JSON, for the report page to update in place."""
+    response = jsonify(progress_of(_own(upload_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<int:upload_id>/laporan.xlsx")
