@@ -496,7 +496,7 @@ ID = {
     "These RTs have figures in force that the file does not give again. Saving removes them:": "RT berikut memiliki angka yang berlaku yang tidak diberikan lagi oleh berkas. Menyimpan akan menghapusnya:",
     "Kelurahan %(kelurahan)s (kecamatan %(kecamatan)s): %(rts)s RTs, %(figures)s figures": "Kelurahan %(kelurahan)s (kecamatan %(kecamatan)s): %(rts)s RT, %(figures)s angka",
     "Yes, remove the %(count)s figures listed above": "Ya, hapus %(count)s angka yang tercantum di atas",
-    "The coverage \"%(value)s\" is neither the city nor a kecamatan of this city (like kecamatan:35.78.03).": "Cakupan \"%(value)s\" bukan kota dan bukan kecamatan di kota ini (misalnya kecamatan:35.78.03).",
+    'The coverage "%(value)s" is neither the city nor a kecamatan of this city (like kecamatan:35.78.03).': 'Cakupan "%(value)s" bukan kota dan bukan kecamatan di kota ini (misalnya kecamatan:35.78.03).',
     "Source:": "Sumber:",
     "Source: %(count)s uploads": "Sumber: %(count)s unggahan",
     "You chose to cover the whole city: figures of every kelurahan are replaced.": "Anda memilih mencakup seluruh kota: angka setiap kelurahan diganti.",

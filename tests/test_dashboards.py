@@ -138,7 +138,7 @@ def test_rt_home_shows_latest_figures_change_share_state_and_published_context(c
         f"Dipublikasikan untuk 2026-09: RW 001 {dotted(rw)} · Kelurahan {dotted(kelurahan)}" in html
     )
     # Provenance and a 12-period trend chart with its table.
-    assert "Dinas Sosial · diunggah" in html
+    assert "Dinas Sosial · data-demo-2026-10.xlsx · diunggah 5 November 2026" in html
     assert html.count('<svg class="chart"') == 12
     assert html.count("<td>2025-11</td>") == 12
 
