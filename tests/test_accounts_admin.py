@@ -668,9 +668,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, demo_city):
 
 # --- the audit trail -------------------------------------------------------------------------
 
-AUDIT_ROW = re.compile(
-    r"<tr><td>([^<]+)</td><td>([^<]+)<span class=\"code\">[^<]*</span></td>\s*"
-    r"<td>([^<]+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>"
+AUDIT_ROW = re.compile(  # the UTC time, actor, action, object and outcome as stored
+    r"<tr><td data-at=\"([^\"]+)\">[^<]+</td><td>([^<]+)<span class=\"code\">[^<]*</span></td>\s*"
+    r"<td data-action=\"([^\"]+)\">[^<]+</td><td>([^<]*)</td>"
+    r"<td data-outcome=\"([^\"]+)\">[^<]+</td></tr>"
 )
 
 
@@ -780,7 +781,7 @@ def test_sign_ins_and_account_changes_appear_with_utc_timestamps(app, walidata, 
     for row in rows:
         moment = datetime.strptime(row[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
         assert start - timedelta(seconds=1) <= moment <= end
-    assert "Waktu (UTC)" in _html(walidata.get("/admin/audit"))
+    assert "Waktu (WIB)" in _html(walidata.get("/admin/audit"))
     failed = _audit(walidata, f"dari={today}&aksi=login&hasil=failed&pelaku=lurah.wonorejo")
     assert len(failed) == 1
 

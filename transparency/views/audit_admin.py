@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from transparency.access import Permission, requires
 from transparency.db import get_session
+from transparency.i18n import AUDIT_ACTIONS
 from transparency.models import AuditEvent
 from transparency.queries import get_area, list_ancestors
 from transparency.services.area_access import list_viewers
@@ -53,6 +54,7 @@ def events():
         "admin/audit.html",
         rows=rows,
         filters=filters,
+        actions=list(AUDIT_ACTIONS),
         total=total,
         page=page,
         pages=max((total - 1) // PAGE_SIZE + 1, 1),

@@ -9,11 +9,11 @@ import json
 import re
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from transparency import charts, disclosure, exporting, published, queries
+from transparency import charts, disclosure, exporting, i18n, published, queries
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
@@ -57,12 +57,12 @@ def definition_of(indicator) -> str:
 
 def period_label(period) -> str:
     """``Oktober 2026``: the month in the request's language."""
-    return format_date(period.starts_on, "MMMM yyyy")
+    return i18n.format_period(period, str(get_locale()))
 
 
 def day_label(moment) -> str:
-    """``12 November 2026``, or an empty string."""
-    return format_date(moment, "d MMMM yyyy") if moment else ""
+    """``12 November 2026`` (the day in Jakarta), or an empty string."""
+    return i18n.day(moment)
 
 
 def number(value) -> str:

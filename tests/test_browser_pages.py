@@ -1,0 +1,257 @@
+"""Issue 13 in headless Chromium, at 360 px and 1280 px, in Indonesian and English: tables
+whose figure column stays on screen, words people use (month names, WIB, translated
+statuses and units), honest charts, search with context, and the printable Papan.
+
+Screenshots go to ``test-artifacts/`` (kept out of git) so that a person can look at them.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM_FLAGS, LiveServer, chromium_path, seeded_app
+from tests.conftest import RT_A, SEED, register_subset
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+WIDTHS = (360, 1280)
+ACCOUNTS = {
+    "lurah": ("lurah.wonorejo", "lurah-demo-2026"),
+    "camat": ("camat.rungkut", "camat-demo-2026"),
+    "dinsos": ("dinsos", "dinsos-demo-2026"),
+    "ketua_rt": ("rt001.rw001.wonorejo", "ketuart-demo-2026"),
+    "walidata": ("walidata", "walidata-demo-2026"),
+}
+OFFICIAL = "td[data-child], td[data-change], td[data-confirmed], td[data-indicator]"
+TABLE_PAGES = {  # page: (path, account or None, the cells of the column a person came for)
+    "home": ("/", None, "td[data-indicator]"),
+    "kecamatan": ("/wilayah/35.78.03", None, "td[data-indicator]"),
+    "kelurahan": ("/wilayah/35.78.03.1005", None, "td[data-indicator]"),
+    "rw": ("/wilayah/35.78.03.1005.001", None, "td[data-indicator]"),
+    "rt": (f"/wilayah/{RT_A}", None, "td[data-indicator]"),
+    "table": ("/indikator/kk_gamis/2026-09?tingkat=kelurahan", None, "td[data-area]"),
+    "lurah": ("/dasbor/wilayah/35.78.03.1005", "lurah", OFFICIAL),
+    "lurah-rw": ("/dasbor/wilayah/35.78.03.1005.001", "lurah", OFFICIAL),
+    "camat": ("/dasbor/wilayah/35.78.03", "camat", OFFICIAL),
+    "department": ("/dasbor/dinas/dinsos", "dinsos", 'td[data-complete$=":kk_gamis"]'),
+    "department-kecamatan": (
+        "/dasbor/dinas/dinsos?kecamatan=35.78.03&indikator=kk_pramis",
+        "dinsos",
+        'td[data-complete$=":kk_pramis"]',
+    ),
+}
+
+# Each cell's left and right edge, and where the box that scrolls it sideways stops showing.
+VISIBLE_EDGES = """cells => cells.map(cell => {
+  const box = cell.getBoundingClientRect();
+  let shownUntil = window.innerWidth;
+  for (let up = cell.parentElement; up; up = up.parentElement) {
+    if (getComputedStyle(up).overflowX !== "visible") {
+      shownUntil = Math.min(shownUntil, up.getBoundingClientRect().right);
+    }
+  }
+  return [box.left, box.right, shownUntil];
+})"""
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The demo city (three kelurahan registered, all months but the latest published)."""
+    folder = tmp_path_factory.mktemp("pages")
+    app = seeded_app(folder / "demo.sqlite3", SEED, register_subset(folder / "register.csv"))
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (each test gets its own context)."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def sessions(browser, live_server):
+    """Each demo account's signed-in cookies, signed in once for the module."""
+    states = {}
+    for key, (username, password) in ACCOUNTS.items():
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(live_server.url + "/masuk")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        assert "/masuk" not in page.url, f"{username} could not sign in"
+        states[key] = context.storage_state()
+        context.close()
+    return states
+
+
+@pytest.fixture
+def open_page(browser, sessions):
+    """A function giving a page of the given width, signed in as an account (or not)."""
+    contexts = []
+
+    def make(width: int, account: str | None = None):
+        phone = width < 600
+        context = browser.new_context(
+            viewport={"width": width, "height": 740 if phone else 800},
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            java_script_enabled=False,  # every page must work without JavaScript
+            storage_state=sessions[account] if account else None,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def with_lang(path: str, lang: str) -> str:
+    """The path with ``lang=`` added to its query."""
+    return path + ("&" if "?" in path else "?") + "lang=" + lang
+
+
+def shoot(page, name: str) -> None:
+    """A full-page screenshot in test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+# Item 3: the column a person came for stays on screen, and no page scrolls sideways.
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("name", list(TABLE_PAGES))
+def test_the_figure_column_is_on_screen_without_sideways_scrolling(
+    open_page, live_server, name, lang, width
+):
+    path, account, selector = TABLE_PAGES[name]
+    page = open_page(width, account)
+    response = page.goto(live_server.url + with_lang(path, lang))
+    assert response.status == 200
+    shoot(page, f"tables-{name}-{lang}-{width}")
+    inner = page.evaluate("window.innerWidth")
+    assert inner == width
+    assert page.evaluate("document.documentElement.scrollWidth") <= inner
+    edges = page.eval_on_selector_all(selector, VISIBLE_EDGES)
+    assert len(edges) >= 3, f"no figure column found on {path}"
+    for left, right, shown_until in edges:
+        assert left >= 0 and right <= inner, f"figure column off screen on {path}"
+        assert right <= shown_until + 0.5, f"figure column scrolled out of view on {path}"
+
+
+# Item 5: periods as month names, times in WIB, statuses, actions and units in words.
+
+MONTHS = {
+    "id": "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember",
+    "en": "January|February|March|April|May|June|July|August|September|October|November|December",
+}
+PERIOD_CODE = re.compile(r"\b20\d\d-(0[1-9]|1[0-2])\b")
+US_DATE = re.compile(r"\b(" + MONTHS["en"] + r") \d{1,2}, \d{4}\b")
+
+
+def month_name(lang: str) -> re.Pattern:
+    """``Oktober 2026`` / ``October 2026``, the whole text."""
+    return re.compile(rf"({MONTHS[lang]}) 20\d\d")
+
+
+def visible_text(page) -> str:
+    """What a person reads in the page's main part."""
+    return page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_rt_home_shows_month_names_units_in_words_and_no_rt_rt(open_page, live_server, lang):
+    page = open_page(360, "ketua_rt")
+    page.goto(live_server.url + with_lang(f"/dasbor/wilayah/{RT_A}", lang))
+    shoot(page, f"words-rt-home-{lang}-360")
+    periods = page.locator(".figure .period").all_inner_texts()
+    assert len(periods) == 12
+    assert all(month_name(lang).fullmatch(text) for text in periods), periods
+    units = set(page.locator(".figure .unit").all_inner_texts())
+    expected = {
+        "id": {"KK", "jiwa", "anak", "balita"},
+        "en": {"households", "people", "children", "children under five"},
+    }
+    assert units == expected[lang]
+    text = visible_text(page)
+    assert not PERIOD_CODE.search(text), PERIOD_CODE.search(text)
+    assert "RT RT" not in page.title() and "RT RT" not in text
+    assert page.title().startswith("RT 001 / RW 001")
+    if lang == "en":
+        assert not US_DATE.search(text)
+        assert re.search(r"uploaded \d{1,2} (" + MONTHS["en"] + r") 20\d\d", text)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_lurah_page_names_periods_by_month(open_page, live_server, lang, width):
+    page = open_page(width, "lurah")
+    page.goto(live_server.url + with_lang("/dasbor/wilayah/35.78.03.1005", lang))
+    shoot(page, f"words-lurah-{lang}-{width}")
+    heading = page.locator("section.overview h2").inner_text()
+    assert month_name(lang).search(heading), heading
+    text = visible_text(page)
+    assert not PERIOD_CODE.search(text), PERIOD_CODE.search(text)
+    chart_labels = page.locator("section.overview svg.chart text.label").all_text_contents()
+    assert chart_labels and all(month_name(lang).fullmatch(t) for t in chart_labels)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_audit_trail_shows_wib_times_and_translated_actions(
+    open_page, live_server, lang, width
+):
+    page = open_page(width, "walidata")
+    page.goto(live_server.url + with_lang("/admin/audit?aksi=login", lang))
+    shoot(page, f"words-audit-{lang}-{width}")
+    signed_in = {"id": "Masuk", "en": "Sign-in"}[lang]  # the module's own sign-ins
+    actions = page.locator("td[data-action]").all_inner_texts()
+    assert len(actions) >= 5 and set(actions) == {signed_in}
+    outcomes = set(page.locator("td[data-outcome]").all_inner_texts())
+    assert outcomes == {{"id": "berhasil", "en": "done"}[lang]}
+    times = page.locator("td[data-at]").all_inner_texts()
+    assert all(
+        re.fullmatch(r"\d{1,2} (" + MONTHS[lang] + r") 20\d\d,? \d\d[.:]\d\d WIB", t) for t in times
+    ), times[:3]
+    # The stored UTC time and the shown WIB time are seven hours apart.
+    stored = page.locator("td[data-at]").first.get_attribute("data-at")
+    shown = times[0]
+    hour = (int(stored[11:13]) + 7) % 24
+    assert shown.endswith(f"{hour:02d}{'.' if lang == 'id' else ':'}{stored[14:16]} WIB")
+    text = visible_text(page)
+    assert "login" not in text and "(WIB)" in text
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_upload_history_says_statuses_in_words_and_times_in_wib(
+    open_page, live_server, lang, width
+):
+    page = open_page(width, "dinsos")
+    page.goto(live_server.url + with_lang("/unggah/riwayat", lang))
+    shoot(page, f"words-uploads-{lang}-{width}")
+    statuses = page.locator("td[data-status]")
+    assert statuses.count() >= 1
+    committed = page.locator('td[data-status="committed"]').first.inner_text()
+    assert committed.startswith({"id": "tersimpan", "en": "saved"}[lang])
+    text = visible_text(page)
+    assert "committed" not in text and " UTC" not in text
+    assert re.search(r"\d\d[.:]\d\d WIB", text)
+    periods = page.locator("td[data-period]").all_inner_texts()
+    assert periods and all(month_name(lang).fullmatch(t) for t in periods), periods[:3]
