@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser import CHROMIUM_FLAGS, LiveServer, chromium_path, seeded_app
 from tests.conftest import RT_A, SEED, register_subset
+from transparency.disclosure import MARKER
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTHS = (360, 1280)
@@ -255,3 +256,71 @@ def test_the_upload_history_says_statuses_in_words_and_times_in_wib(
     assert re.search(r"\d\d[.:]\d\d WIB", text)
     periods = page.locator("td[data-period]").all_inner_texts()
     assert periods and all(month_name(lang).fullmatch(t) for t in periods), periods[:3]
+
+
+# Item 7: trend charts on a labelled axis from zero, the marker where a point is hidden, and
+# text that keeps its size on a desktop.
+
+CHART_GEOMETRY = """svg => {
+  const box = svg.getBoundingClientRect(), scale = box.width / svg.viewBox.baseVal.width;
+  const size = t => parseFloat(getComputedStyle(t).fontSize) * scale;
+  const all = css => Array.from(svg.querySelectorAll(css));
+  return {
+    scale: scale,
+    text_px: all("text").map(size),
+    ticks: all("text.tick").map(t => [t.textContent, +t.getAttribute("y")]),
+    baseline: Math.max(...all("line.axis").map(l => +l.getAttribute("y2"))),
+    hidden: all("text.hidden").map(t => t.textContent),
+    dots: svg.querySelectorAll("circle.dot").length,
+    dot_ys: all("circle.dot").map(c => +c.getAttribute("cy")),
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_public_trend_starts_at_zero_and_marks_the_hidden_months(open_page, live_server, width):
+    page = open_page(width)
+    page.goto(live_server.url + f"/wilayah/{RT_A}?indikator=kk_pramis")
+    chart = page.locator("svg.chart")
+    assert chart.count() == 1  # an RT has no children: the trend only
+    ARTIFACTS.mkdir(exist_ok=True)
+    chart.screenshot(path=str(ARTIFACTS / f"charts-public-trend-{width}.png"))
+    shape = chart.evaluate(CHART_GEOMETRY)
+    # The demo hides 6 of the 11 published months of this RT (small counts): 5 dots, 6 marks.
+    assert shape["dots"] == 5 and shape["hidden"] == [MARKER] * 6
+    (zero, zero_y), (top, top_y) = shape["ticks"]
+    assert zero == "0" and zero_y == shape["baseline"] + 3  # the axis is labelled from zero
+    assert top.isdigit() and int(top) >= 5  # the largest shown month, at the top of the axis
+    assert min(shape["dot_ys"]) == pytest.approx(top_y - 3, abs=0.06)
+    assert max(shape["dot_ys"]) < shape["baseline"]  # no shown month is zero: none on the axis
+    if width >= 1280:
+        assert shape["scale"] == pytest.approx(1, abs=0.01)  # drawn at its own size
+        assert all(10 <= px <= 11.01 for px in shape["text_px"]), shape["text_px"]
+    else:
+        assert 0.85 <= shape["scale"] <= 1  # shrunk a little to fit a phone
+        assert all(8.5 <= px <= 11.01 for px in shape["text_px"]), shape["text_px"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.goto(live_server.url + "/")  # the twelve headline trends of the city
+    scales = page.eval_on_selector_all(
+        ".headline svg.chart", "all => all.map(s => s.clientWidth / s.viewBox.baseVal.width)"
+    )
+    assert len(scales) == 12
+    assert all(0.85 <= scale <= 1.001 for scale in scales), scales
+    if width >= 1280:
+        assert scales == pytest.approx([1] * 12, abs=0.01)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_dashboard_trends_start_at_zero_with_text_at_a_fixed_size(open_page, live_server, width):
+    page = open_page(width, "lurah")
+    page.goto(live_server.url + "/dasbor/wilayah/35.78.03.1005?indikator=kk_total")
+    chart = page.locator("section.overview svg.chart")
+    chart.screenshot(path=str(ARTIFACTS / f"charts-lurah-trend-{width}.png"))
+    shape = chart.evaluate(CHART_GEOMETRY)
+    assert shape["ticks"][0] == ["0", shape["baseline"] + 3]
+    assert shape["hidden"] == []  # exact figures: nothing is hidden on a dashboard
+    total = page.locator('dd[data-total="kk_total"]').inner_text()
+    assert shape["ticks"][1][0] == total  # households only grow in the demo: the latest is the top
+    if width >= 1280:
+        assert shape["scale"] == pytest.approx(1, abs=0.01)
+        assert all(10 <= px <= 11.01 for px in shape["text_px"])
