@@ -518,4 +518,7 @@ ID = {
     "people": "jiwa",
     "children": "anak",
     "children under five": "balita",
+    # Issue 13: search with context.
+    "Areas": "Wilayah",
+    "Kelurahan, RT or indicator, e.g. RT 1 RW 1 Wonorejo": "Kelurahan, RT atau indikator, mis. RT 1 RW 1 Wonorejo",
 }

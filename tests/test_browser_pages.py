@@ -324,3 +324,41 @@ def test_dashboard_trends_start_at_zero_with_text_at_a_fixed_size(open_page, liv
     if width >= 1280:
         assert shape["scale"] == pytest.approx(1, abs=0.01)
         assert all(10 <= px <= 11.01 for px in shape["text_px"])
+
+
+# Item 8: search results say where an area lies, the box keeps the query, and indicators are
+# found by name.
+
+SEARCHES = {  # query: (lang, the results' texts, in order)
+    "RT 1 RW 1 Wonorejo": (
+        "id",
+        ["RT 001 / RW 001, Wonorejo, Rungkut", "RT 001 / RW 001, Wonorejo, Tegalsari"],
+    ),
+    "wonorejo": ("id", ["Kelurahan Wonorejo, Rungkut", "Kelurahan Wonorejo, Tegalsari"]),
+    "RW 2 Wonorejo": ("en", ["RW 002, Wonorejo, Rungkut", "RW 002, Wonorejo, Tegalsari"]),
+    "stunting": ("id", ["Balita stunting"]),
+    "sinau": ("en", ["Sinau Bareng participants"]),
+    "Stunted children": ("en", ["Stunted children under five"]),
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("query", list(SEARCHES))
+def test_search_results_name_where_an_area_lies_and_find_indicators(
+    open_page, live_server, query, width
+):
+    lang, expected = SEARCHES[query]
+    page = open_page(width)
+    page.goto(live_server.url + with_lang("/", lang))
+    page.get_by_role("searchbox").fill(query)
+    page.get_by_role("button", name={"id": "Cari", "en": "Search"}[lang]).click()
+    assert "/cari?" in page.url
+    shoot(page, f"search-{query.replace(' ', '_')}-{width}")
+    assert page.get_by_role("searchbox").input_value() == query  # the box keeps the query
+    found = [" ".join(text.split()) for text in page.locator("ul.results li").all_inner_texts()]
+    assert found == expected
+    first = page.locator("ul.results li a").first
+    first.click()
+    heading = page.locator("h1").inner_text()
+    assert heading.startswith(expected[0].split(",")[0].split(" / ")[0])
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -345,7 +345,46 @@ def table_data(indicator: str, period: str, fmt: str):
 @bp.get("/cari")
 @public
 def search():
-    """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code."""
+    """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code, each with
+    the areas it lies in, and indicators by name (``stunting``, ``sinau``)."""
     query = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable())
-    results = published.search_areas(get_session(), query) if query.strip() else []
-    return render_template("public/search.html", query=query, results=results)
+    session = get_session()
+    results = published.search_areas(session, query) if query.strip() else []
+    return render_template(
+        "public/search.html",
+        query=query,
+        results=results,
+        places=_places(session, results),
+        indicators=_matching_indicators(session, query),
+    )
+
+
+def _places(session, areas) -> dict[str, list]:
+    """Each area's ancestors below the city, nearest first (``RW 001, Wonorejo, Rungkut``),
+    read in one query for all of them."""
+    above = {area.code: _ancestor_paths(area.path) for area in areas}
+    paths = {path for chain in above.values() for path in chain}
+    found = {a.path: a for a in queries.list_areas_by_path(session, paths)} if paths else {}
+    return {code: [found[path] for path in chain if path in found] for code, chain in above.items()}
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """``35.78.03.1005.001`` → ``35.78.03.1005``, ``35.78.03`` (nearest first, the city left
+    out: its path has two segments)."""
+    segments = path.split(".")
+    return [".".join(segments[:n]) for n in range(len(segments) - 1, 2, -1)]
+
+
+def _matching_indicators(session, query: str) -> list:
+    """Indicators whose name (in either language) or code holds every word of the query."""
+    words = [word for word in query.lower().split() if len(word) >= 3]
+    if not words or re.search(r"\b(rt|rw)\b", query, re.IGNORECASE):
+        return []
+    return [
+        indicator
+        for indicator in published.list_indicators(session)
+        if all(
+            word in f"{indicator.name_id} {indicator.name_en} {indicator.code}".lower()
+            for word in words
+        )
+    ]
