@@ -521,4 +521,9 @@ ID = {
     # Issue 13: search with context.
     "Areas": "Wilayah",
     "Kelurahan, RT or indicator, e.g. RT 1 RW 1 Wonorejo": "Kelurahan, RT atau indikator, mis. RT 1 RW 1 Wonorejo",
+    # Issue 13: the Papan.
+    "Notice board": "Papan informasi",
+    "Back to the RT page": "Kembali ke halaman RT",
+    "To print, use your browser's Print (Ctrl+P) and choose A4.": "Untuk mencetak, pakai menu Cetak di peramban (Ctrl+P) dan pilih A4.",
+    "Printed on %(date)s": "Dicetak %(date)s",
 }

@@ -100,14 +100,14 @@ def open_page(browser, sessions):
     """A function giving a page of the given width, signed in as an account (or not)."""
     contexts = []
 
-    def make(width: int, account: str | None = None):
+    def make(width: int, account: str | None = None, javascript: bool = False):
         phone = width < 600
         context = browser.new_context(
             viewport={"width": width, "height": 740 if phone else 800},
             device_scale_factor=2 if phone else 1,
             is_mobile=phone,
             has_touch=phone,
-            java_script_enabled=False,  # every page must work without JavaScript
+            java_script_enabled=javascript,  # every page must work without JavaScript
             storage_state=sessions[account] if account else None,
         )
         contexts.append(context)
@@ -362,3 +362,84 @@ def test_search_results_name_where_an_area_lies_and_find_indicators(
     heading = page.locator("h1").inner_text()
     assert heading.startswith(expected[0].split(",")[0].split(" / ")[0])
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# Item 9: the Papan: a way back and a Print button, the period as a month, the date printed,
+# type for a wall on A4, and nothing wider than a phone.
+
+PAPAN = f"/dasbor/wilayah/{RT_A}/papan"
+SMALLEST_TEXT = """() => Array.from(document.body.querySelectorAll("*"))
+  .filter(e => e.offsetParent !== null || e === document.body)
+  .filter(e => Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+  .map(e => [parseFloat(getComputedStyle(e).fontSize), e.textContent.trim().slice(0, 30)])
+  .sort((a, b) => a[0] - b[0])[0]"""
+WIDEST_RIGHT = "() => Math.max(...Array.from(document.body.querySelectorAll('*'))"
+WIDEST_RIGHT += ".map(e => e.getBoundingClientRect().right))"
+
+
+def today_in_jakarta(lang: str) -> str:
+    """Today's date as the Papan prints it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    return format_date(datetime.now(ZoneInfo("Asia/Jakarta")).date(), "d MMMM yyyy", locale=lang)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_papan_on_a_phone_has_a_way_back_a_print_button_the_month_and_the_date(
+    open_page, live_server, lang
+):
+    page = open_page(360, "ketua_rt", javascript=True)
+    page.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
+    page.goto(live_server.url + with_lang(PAPAN, lang))
+    shoot(page, f"papan-{lang}-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate(WIDEST_RIGHT) <= 360  # nothing sticks out, not even clipped
+    assert page.locator("[data-board]").count() == 12
+    period = page.locator("caption .board-period").inner_text()
+    assert period == {"id": "September 2026", "en": "September 2026"}[lang]
+    assert not PERIOD_CODE.search(page.locator("body").inner_text())
+    printed = {"id": "Dicetak ", "en": "Printed on "}[lang] + today_in_jakarta(lang)
+    assert page.locator(".printed").inner_text() == printed
+    button = page.get_by_role("button", name={"id": "Cetak", "en": "Print"}[lang])
+    assert button.is_visible() and not page.locator(".print-hint").is_visible()
+    button.click()
+    assert page.evaluate("window.printed") == 1
+    page.get_by_role(
+        "link", name={"id": "Kembali ke halaman RT", "en": "Back to the RT page"}[lang]
+    ).click()
+    assert page.url.split("?")[0] == live_server.url + f"/dasbor/wilayah/{RT_A}"
+
+
+def test_the_papan_without_javascript_says_how_to_print(open_page, live_server):
+    page = open_page(360, "ketua_rt")
+    page.goto(live_server.url + PAPAN)
+    assert page.locator(".print-hint").is_visible()
+    assert not page.locator("button[data-print]").is_visible()
+    assert page.locator("a.back").get_attribute("href") == f"/dasbor/wilayah/{RT_A}"
+
+
+def test_the_papan_prints_large_type_on_one_a4_page(open_page, live_server):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = open_page(794, "ketua_rt")  # an A4 page is 794 px wide at 96 px per inch
+    page.goto(live_server.url + PAPAN)
+    page.emulate_media(media="print")
+    shoot(page, "papan-print-a4")
+    assert not page.locator(".board-actions").is_visible()  # no buttons on paper
+    figures = page.eval_on_selector_all(
+        "td[data-board]", "cells => cells.map(c => parseFloat(getComputedStyle(c).fontSize))"
+    )
+    assert len(figures) == 12 and min(figures) >= 32  # 24 pt = 32 px
+    smallest, where = page.evaluate(SMALLEST_TEXT)
+    assert smallest >= 14 * 4 / 3 - 0.01, f"{smallest:.1f} px at {where!r}"  # 14 pt
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    (ARTIFACTS / "papan-a4.pdf").write_bytes(pdf)
+    reader = PdfReader(BytesIO(pdf))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "September 2026" in text and f"Dicetak {today_in_jakarta('id')}" in text
