@@ -498,7 +498,6 @@ ID = {
     "Access refused": "Akses ditolak",
     "Password changed": "Kata sandi diganti",
     "Account activated": "Akun diaktifkan",
-    "Account switched on or off": "Akun diaktifkan atau dinonaktifkan",
     "RT accounts created for an area": "Akun RT dibuat untuk satu wilayah",
     "Account deactivated": "Akun dinonaktifkan",
     "Language changed": "Bahasa diganti",
@@ -526,4 +525,6 @@ ID = {
     "Back to the RT page": "Kembali ke halaman RT",
     "To print, use your browser's Print (Ctrl+P) and choose A4.": "Untuk mencetak, pakai menu Cetak di peramban (Ctrl+P) dan pilih A4.",
     "Printed on %(date)s": "Dicetak %(date)s",
+    "Account reactivated": "Akun diaktifkan kembali",
+    "Account changed": "Akun diubah",
 }
