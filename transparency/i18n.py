@@ -184,10 +184,13 @@ def day(value) -> str:
     return babel_date(value, DAY_FORMAT, locale=_locale())
 
 
-def moment(value) -> str:
-    """A time in Jakarta with its zone: ``4 Desember 2026 08.05 WIB``."""
+def moment(value, machine: str | None = None) -> str:
+    """A time in Jakarta with its zone: ``4 Desember 2026 08.05 WIB``; with a ``strftime``
+    pattern, the time in Jakarta in that form (for ``data-`` attributes)."""
     if not value:
         return ""
+    if machine:
+        return in_jakarta(value).strftime(machine)
     locale = _locale()
     pattern = DAY_FORMAT + (", " if locale == "en" else " ") + TIME_FORMAT.get(locale, "HH:mm")
     return f"{babel_datetime(in_jakarta(value), pattern, tzinfo=JAKARTA, locale=locale)} {ZONE}"
