@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -21,6 +22,8 @@ from tests.conftest import PASSWORDS, login
 from transparency.models import Area, AreaLevel, AuditEvent, Department, Role, User
 from transparency.passwords import hash_password
 from transparency.services import accounts as account_service
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 USERS = "/admin/pengguna/"
 CREATE = "/admin/pengguna/baru"
@@ -693,9 +696,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, demo_city):
 
 # --- the audit trail -------------------------------------------------------------------------
 
-AUDIT_ROW = re.compile(
-    r"<tr><td>([^<]+)</td><td>([^<]+)<span class=\"code\">[^<]*</span></td>\s*"
-    r"<td>([^<]+)</td><td>([^<]*)</td><td>([^<]+)</td></tr>"
+AUDIT_ROW = re.compile(  # the time in Jakarta, actor, action, object and outcome codes
+    r"<tr><td data-at=\"([^\"]+)\">[^<]+</td><td>([^<]+)<span class=\"code\">[^<]*</span></td>\s*"
+    r"<td data-action=\"([^\"]+)\">[^<]+</td><td>([^<]*)</td>"
+    r"<td data-outcome=\"([^\"]+)\">[^<]+</td></tr>"
 )
 
 
@@ -706,7 +710,7 @@ def _audit(client, query: str = "") -> list[tuple[str, str, str, str, str]]:
 
 @pytest.fixture
 def planted(demo_city):
-    """Audit events at known moments, around a day boundary (UTC)."""
+    """Audit events at known moments, around a day boundary in Jakarta (WIB, as shown)."""
     moments = [
         ("2026-01-31T23:59:59", "login", "lurah.wonorejo", "ok"),
         ("2026-02-01T00:00:00", "login", "lurah.wonorejo", "failed"),
@@ -717,7 +721,7 @@ def planted(demo_city):
     for at, action, actor, outcome in moments:
         demo_city.add(
             AuditEvent(
-                at=datetime.fromisoformat(at).replace(tzinfo=UTC),
+                at=datetime.fromisoformat(at).replace(tzinfo=JAKARTA).astimezone(UTC),
                 action=action,
                 actor_name=actor,
                 outcome=outcome,
@@ -782,7 +786,7 @@ def test_audit_ignores_a_malformed_date(walidata, planted):
     assert [row[0] for row in rows] == ["2026-02-01 00:00:00", "2026-01-31 23:59:59"]
 
 
-def test_sign_ins_and_account_changes_appear_with_utc_timestamps(app, walidata, demo_city):
+def test_sign_ins_and_account_changes_appear_with_wib_timestamps(app, walidata, demo_city):
     start = datetime.now(UTC).replace(microsecond=0)
     login(app.test_client(), "lurah.wonorejo", "salah-sandi-sekali")
     login(app.test_client(), "lurah.wonorejo")
@@ -793,8 +797,8 @@ def test_sign_ins_and_account_changes_appear_with_utc_timestamps(app, walidata, 
     walidata.post(f"{USERS}{user.id}/nonaktifkan")
     end = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
-    today = start.strftime("%Y-%m-%d")
-    rows = _audit(walidata, f"dari={today}&sampai={end.strftime('%Y-%m-%d')}")
+    today = start.astimezone(JAKARTA).strftime("%Y-%m-%d")
+    rows = _audit(walidata, f"dari={today}&sampai={end.astimezone(JAKARTA).strftime('%Y-%m-%d')}")
     assert [(actor, action, obj, outcome) for _, actor, action, obj, outcome in rows] == [
         ("walidata", "account.deactivate", f"user {user.id}", "ok"),
         ("walidata", "account.create", f"user {user.id}", "ok"),
@@ -803,9 +807,9 @@ def test_sign_ins_and_account_changes_appear_with_utc_timestamps(app, walidata, 
         ("walidata", "login", "", "ok"),
     ]
     for row in rows:
-        moment = datetime.strptime(row[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        moment = datetime.strptime(row[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=JAKARTA)
         assert start - timedelta(seconds=1) <= moment <= end
-    assert "Waktu (UTC)" in _html(walidata.get("/admin/audit"))
+    assert "Waktu (WIB)" in _html(walidata.get("/admin/audit"))
     failed = _audit(walidata, f"dari={today}&aksi=login&hasil=failed&pelaku=lurah.wonorejo")
     assert len(failed) == 1
 

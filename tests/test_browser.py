@@ -233,4 +233,4 @@ def test_notice_board_prints_on_one_a4_page(phone, live_server):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     text = reader.pages[0].extract_text()
     assert "PAPAN INFORMASI RT" in text and "Kelurahan Wonorejo · Kecamatan Rungkut" in text
-    assert "2026-09" in text
+    assert "September 2026" in text and "2026-09" not in text  # the period as a month

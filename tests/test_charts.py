@@ -64,12 +64,45 @@ def dots(svg: str) -> list[float]:
     return [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
 
 
-def test_a_large_steady_count_is_drawn_over_its_own_range_and_a_flat_one_mid_height():
-    steady = trend_svg([("a", 900), ("b", 1000)], "")
-    assert dots(steady) == [HEIGHT - PAD_BOTTOM, PAD_TOP]  # 900..1000, not 0..1000
-    assert 'stroke-dasharray="4 3"' in steady  # the axis says it is not zero
+def test_every_trend_starts_at_zero_on_a_labelled_axis():
+    """A large steady count is a flat line high up, not a dive to the axis (issue 13)."""
+    steady = trend_svg([("a", 900), ("b", 1000)], "", number=lambda v: f"{v:,}".replace(",", "."))
+    plot = HEIGHT - PAD_BOTTOM - PAD_TOP
+    assert dots(steady) == pytest.approx([PAD_TOP + plot / 10, PAD_TOP])  # 900 of 0..1000
+    ticks = re.findall(r'<text class="tick" x="[\d.]+" y="([\d.]+)"[^>]*>([^<]+)</text>', steady)
+    assert [(float(y), label) for y, label in ticks] == [
+        (HEIGHT - PAD_BOTTOM + 3, "0"),
+        (PAD_TOP + 3, "1.000"),
+    ]
+    assert "stroke-dasharray" not in steady
     flat = dots(trend_svg([("a", 700), ("b", 700)], ""))
-    assert flat[0] == flat[1] == pytest.approx((PAD_TOP + HEIGHT - PAD_BOTTOM) / 2)
+    assert flat == [PAD_TOP, PAD_TOP]  # 700 of 0..700
+
+
+def test_a_hidden_point_shows_the_marker_at_its_place_and_no_dot():
+    points = [("Agu", 12), ("Sep", None), ("Okt", 14)]
+    svg = trend_svg(points, "KK", missing=MARKER)
+    assert svg.count("<circle") == 2 and svg.count("<polyline") == 2
+    xs = [float(x) for x in re.findall(r'<circle class="dot" cx="([\d.]+)"', svg)]
+    marker = re.search(
+        rf'<text class="value hidden" x="([\d.]+)" y="([\d.]+)"[^>]*>{re.escape(MARKER)}</text>',
+        svg,
+    )
+    assert marker and float(marker.group(1)) == pytest.approx((xs[0] + xs[1]) / 2)
+    assert float(marker.group(2)) == HEIGHT - PAD_BOTTOM - 4  # just above the axis
+    assert MARKER not in trend_svg(points, "KK")  # the dashboards: no data, no marker
+
+
+def test_charts_are_drawn_at_their_own_size_so_text_is_not_scaled_up():
+    for svg in (
+        trend_svg([("a", 1)], ""),
+        trend_svg([("a", 1)], "", height=150),
+        bars_svg([("a", 1)], ""),
+    ):
+        width, height, box = re.search(
+            r'<svg class="chart" width="(\d+)" height="(\d+)" viewBox="0 0 (\d+ \d+)"', svg
+        ).groups()
+        assert box == f"{width} {height}" and width == "320"
 
 
 def test_small_counts_start_at_zero_so_a_step_down_is_not_a_fall_to_nothing():

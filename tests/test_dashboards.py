@@ -123,7 +123,7 @@ def test_rt_home_shows_latest_figures_change_share_state_and_published_context(c
     assert f"{share}% dari KK" in html
     change = gamis - before
     sign = "+" if change > 0 else ("−" if change < 0 else "")
-    assert f"{sign}{abs(change)} sejak 2026-09" in html
+    assert f"{sign}{abs(change)} sejak September 2026" in html
     # States: two confirmed in the demo, the rest awaiting; 2026-10 is not yet published.
     assert html.count('badge badge-confirmed">Dikonfirmasi') == 2
     assert html.count('badge badge-awaiting">Menunggu konfirmasi') == 10
@@ -135,12 +135,13 @@ def test_rt_home_shows_latest_figures_change_share_state_and_published_context(c
     assert rw == value_of(session, None, "kk_gamis", "2026-09", RW_A)
     assert kelurahan == value_of(session, None, "kk_gamis", "2026-09", KELURAHAN)
     assert (
-        f"Dipublikasikan untuk 2026-09: RW 001 {dotted(rw)} · Kelurahan {dotted(kelurahan)}" in html
+        f"Dipublikasikan untuk September 2026: RW 001 {dotted(rw)} · Kelurahan {dotted(kelurahan)}"
+        in html
     )
     # Provenance and a 12-period trend chart with its table.
     assert "Dinas Sosial · data-demo-2026-10.xlsx · diunggah 5 November 2026" in html
     assert html.count('<svg class="chart"') == 12
-    assert html.count("<td>2025-11</td>") == 12
+    assert html.count("<td>November 2025</td>") == 12
 
 
 def test_dispute_answer_and_the_rt_head_sees_the_answer(app, demo_city):
@@ -367,7 +368,7 @@ def test_dashboards_hide_a_count_where_the_public_portal_hides_it(client, demo_c
     home = text_of(client.get(f"/dasbor/wilayah/{RT_A}"))
     kelurahan = published_value(session, KELURAHAN, "kk_gamis", "2026-09")
     context = rf"RW 001 <abbr [^>]*>\*</abbr> · Kelurahan {dotted(kelurahan)}"
-    assert re.search("Dipublikasikan untuk 2026-09: " + context, home)
+    assert re.search("Dipublikasikan untuk September 2026: " + context, home)
     # The RT head's own figure of the month being verified stays exact.
     own = value_of(session, RT_A, "kk_gamis", "2026-10")
     assert cell(home, "data-indicator", "kk_gamis") == dotted(own)

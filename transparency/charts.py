@@ -18,7 +18,7 @@ from typing import NamedTuple
 WIDTH, HEIGHT = 320, 90
 PAD_X, PAD_TOP, PAD_BOTTOM = 6, 12, 18
 LABEL_WIDTH, LABEL_CHARS = 110, 18
-STEADY_FROM = 100  # counts from here may be drawn over their own range (see trend_svg)
+CHAR_WIDTH = 6  # about one digit at the charts' 10-11 px
 
 
 class Point(NamedTuple):
@@ -35,25 +35,23 @@ def trend_svg(
     missing: str = "",
     height: int = HEIGHT,
 ) -> str:
-    """A line with dots over the periods, broken where a period has no value. The value
-    axis starts at zero unless the counts are large (``STEADY_FROM`` or more) and every one
-    lies in the upper half of the range: then it spans the values, so a large steady count
-    still shows its changes, and the axis line is dashed to say it is not zero. Small
-    counts always start at zero (5 after 6 must not look like a fall to nothing). The
-    latest value is written beside its dot (``missing`` at the top right when it has
-    none)."""
+    """A line with dots over the periods, broken where a period has no value, over a value
+    axis that always starts at zero and is labelled with 0 and the largest count (a large
+    steady count is a flat line high up, not a dive: the axis says where zero is). The
+    latest value is written beside its dot. Where a point is hidden (``missing`` given, the
+    public's disclosure marker) the marker is written at its place above the axis, so the
+    chart shows what the table beside it shows."""
     points = [Point(*point) for point in points]
     known = [p.value for p in points if p.value is not None]
-    low, high = min(known or [0]), max(known or [1])
-    if low < STEADY_FROM or low / high < 0.5:
-        low = min(low, 0)
-    span = (high - low) or 1
-    step = (WIDTH - 2 * PAD_X) / max(len(points) - 1, 1)
+    high = max(known or [0]) or 1
+    top_label = number(max(known)) if known else ""
+    left = PAD_X + CHAR_WIDTH * max(len(top_label), 1) + 4  # room for the axis labels
+    step = (WIDTH - left - PAD_X) / max(len(points) - 1, 1)
     plot = height - PAD_TOP - PAD_BOTTOM
+    bottom = height - PAD_BOTTOM
 
     def xy(index: int, value: int) -> tuple[float, float]:
-        level = 0.5 if high == low and low != 0 else (value - low) / span  # flat: mid-height
-        return PAD_X + index * step, PAD_TOP + plot * (1 - level)
+        return left + index * step, PAD_TOP + plot * (1 - value / high)
 
     segments: list[list[tuple[float, float]]] = [[]]
     for index, point in enumerate(points):
@@ -73,20 +71,42 @@ def trend_svg(
         for segment in segments
         for x, y in segment
     )
-    bottom = height - PAD_BOTTOM
-    axis = f'<line class="axis" x1="{PAD_X}" y1="{bottom}" x2="{WIDTH - PAD_X}" y2="{bottom}" '
-    axis += 'stroke="#8a949e" stroke-width="1"'
-    axis += ' stroke-dasharray="4 3"/>' if low > 0 else "/>"
+    axis = _axis(left, bottom, top_label)
     labels = ""
     if points:
-        labels = _text(PAD_X, height - 4, points[0].label, "start")
+        labels = _text(left, height - 4, points[0].label, "start")
         labels += _text(WIDTH - PAD_X, height - 4, points[-1].label, "end")
         last = points[-1].value
-        latest = number(last) if last is not None else missing
-        y = PAD_TOP - 2 if last is None else max(xy(len(points) - 1, last)[1] - 5, 9)
-        if latest:
-            labels += _text(WIDTH - PAD_X, y, latest, "end", "value")
-    return _svg(title, axis + lines + dots + labels, height)
+        if last is not None:
+            y = max(xy(len(points) - 1, last)[1] - 5, 9)
+            labels += _text(WIDTH - PAD_X, y, number(last), "end", "value")
+    hidden = ""
+    if missing:
+        hidden = "".join(
+            _text(left + index * step, bottom - 4, missing, "middle", "value hidden")
+            for index, point in enumerate(points)
+            if point.value is None
+        )
+    return _svg(title, axis + lines + dots + hidden + labels, height)
+
+
+def _axis(left: float, bottom: float, top_label: str) -> str:
+    """The value axis from zero (at the bottom) to the largest count (at the top), labelled,
+    with a faint line at the top and the baseline across the plot."""
+    axis = _line("axis", left, PAD_TOP, left, bottom) + _line("axis", left, bottom, WIDTH - PAD_X)
+    axis += _text(left - 3, bottom + 3, "0", "end", "tick")
+    if top_label:
+        axis += _line("grid", left, PAD_TOP, WIDTH - PAD_X, colour="#d6dbe0")
+        axis += _text(left - 3, PAD_TOP + 3, top_label, "end", "tick")
+    return axis
+
+
+def _line(css: str, x1: float, y1: float, x2: float, y2: float | None = None, colour="#8a949e"):
+    y2 = y1 if y2 is None else y2
+    return (
+        f'<line class="{css}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+        f'stroke="{colour}" stroke-width="1"/>'
+    )
 
 
 def bars_svg(
@@ -126,8 +146,11 @@ def _text(x: float, y: float, content: str, anchor: str, css: str = "label") -> 
 
 
 def _svg(title: str, body: str, height: int = HEIGHT) -> str:
+    """The chart at its own size in CSS pixels (``width``/``height``): CSS lets it shrink to
+    a phone's width but never grows it, so its text stays 10-11 px on a desktop."""
     return (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        f'role="img" '
         f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )

@@ -55,6 +55,11 @@ def list_ancestors(session: Session, area: Area) -> list[Area]:
     return sorted(ancestors, key=lambda ancestor: len(ancestor.path))
 
 
+def list_areas_by_path(session: Session, paths) -> list[Area]:
+    """The areas with the given paths (one query)."""
+    return list(session.exec(select(Area).where(Area.path.in_(list(paths)))))
+
+
 @dataclass(frozen=True)
 class ChildSummary:
     """A child area with the sizes of its subtree."""

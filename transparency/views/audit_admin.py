@@ -7,6 +7,7 @@ from sqlmodel import func, select
 
 from transparency.access import Permission, requires
 from transparency.db import get_session
+from transparency.i18n import AUDIT_ACTIONS, JAKARTA
 from transparency.models import AuditEvent
 from transparency.queries import get_area, list_ancestors
 from transparency.services.area_access import list_viewers
@@ -17,17 +18,21 @@ PAGE_SIZE = 100
 
 
 def _date(value: str | None, end: bool = False) -> datetime | None:
+    """The start (or end) of a day in Jakarta, as the UTC time events are stored in."""
     try:
         day = datetime.strptime(value or "", "%Y-%m-%d")
     except ValueError:
         return None
-    return datetime.combine(day.date(), time.max if end else time.min, tzinfo=UTC)
+    return datetime.combine(day.date(), time.max if end else time.min, tzinfo=JAKARTA).astimezone(
+        UTC
+    )
 
 
 @bp.get("/audit")
 @requires(Permission.AUDIT_READ)
 def events():
-    """Audit events, newest first, filtered by action, actor, outcome and dates."""
+    """Audit events, newest first, filtered by action, actor, outcome and dates (days in
+    Jakarta, as the times are shown)."""
     filters = {
         key: request.args.get(key, "")[:80] for key in ("aksi", "pelaku", "hasil", "dari", "sampai")
     }
@@ -54,6 +59,7 @@ def events():
         "admin/audit.html",
         rows=rows,
         filters=filters,
+        actions=list(AUDIT_ACTIONS),
         total=total,
         page=page,
         pages=max((total - 1) // PAGE_SIZE + 1, 1),

@@ -1,6 +1,9 @@
 """Papan Informasi RT: a printable A4 page for the RT's notice board, with its published
-figures (protected as the public sees them), the period, the sources and a QR code that
-links to the RT's public page."""
+figures (protected as the public sees them), the period as a month, the date it was printed,
+the sources and a QR code that links to the RT's public page; on screen, a way back to the
+RT's page and a Print button (``static/board.js``)."""
+
+from datetime import UTC, datetime
 
 import segno
 from flask import Blueprint, render_template, url_for
@@ -44,4 +47,5 @@ def rt_board(code: str):
         public_url=public_url,
         qr=qr_svg(public_url),
         name=_name,
+        printed_on=datetime.now(UTC),
     )

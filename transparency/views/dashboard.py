@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup
 
-from transparency import charts, dashboards, exporting, progress, queries, scoped
+from transparency import charts, dashboards, exporting, i18n, progress, queries, scoped
 from transparency.access import Permission, requires
 from transparency.areas import CHILD_LEVEL
 from transparency.db import get_session
@@ -50,7 +50,8 @@ def trend_svg(points, title: str) -> Markup:
 
 @lru_cache(maxsize=4096)
 def _trend_svg(points: tuple, title: str, locale: str) -> str:
-    return charts.trend_svg(points, title, number=lambda v: babel_decimal(v, locale=locale))
+    labelled = [(i18n.format_period(label, locale), value) for label, value in points]
+    return charts.trend_svg(labelled, title, number=lambda v: babel_decimal(v, locale=locale))
 
 
 @bp.app_template_filter("bars_svg")

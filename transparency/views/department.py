@@ -19,7 +19,8 @@ bp = Blueprint("department", __name__, url_prefix="/dasbor")
 @requires(Permission.UPLOADS_CREATE)
 def page(code: str):
     """Completeness of the department's latest figures by kecamatan (or, with
-    ``?kecamatan=``, by kelurahan), and its open disputes."""
+    ``?kecamatan=``, by kelurahan), the chosen indicator (``?indikator=``) in the first
+    column so that a phone shows it, and the department's open disputes."""
     db, scope = get_session(), current_scope()
     department = db.exec(select(Department).where(Department.code == code)).first()
     if department is None or not scope.may_upload_for(department.id):
@@ -29,6 +30,8 @@ def page(code: str):
     if kecamatan is not None and kecamatan.level == AreaLevel.KECAMATAN:
         parent = kecamatan
     items = dashboards.department_indicators(db, department)
+    wanted = request.args.get("indikator")
+    chosen = next((i for i in items if i.indicator.code == wanted), items[0] if items else None)
     disputes = [
         d
         for d in dashboards.list_disputes(db, scope, open_only=True)
@@ -40,6 +43,8 @@ def page(code: str):
         items=items,
         parent=parent,
         rows=dashboards.completeness(db, scope, department, items, parent),
+        chosen=chosen,
+        columns=[chosen, *(i for i in items if i is not chosen)] if chosen else [],
         disputes=disputes,
         answer_form=AnswerForm(),
         scope=scope,

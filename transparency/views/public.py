@@ -9,11 +9,11 @@ import json
 import re
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from transparency import charts, disclosure, exporting, published, queries, sharing
+from transparency import charts, disclosure, exporting, i18n, published, queries, sharing
 from transparency.access import public
 from transparency.db import get_session
 from transparency.models import AreaLevel
@@ -59,12 +59,12 @@ def definition_of(indicator) -> str:
 
 def period_label(period) -> str:
     """``Oktober 2026``: the month in the request's language."""
-    return format_date(period.starts_on, "MMMM yyyy")
+    return i18n.format_period(period, str(get_locale()))
 
 
 def day_label(moment) -> str:
-    """``12 November 2026``, or an empty string."""
-    return format_date(moment, "d MMMM yyyy") if moment else ""
+    """``12 November 2026`` (the day in Jakarta), or an empty string."""
+    return i18n.day(moment)
 
 
 def number(value) -> str:
@@ -366,7 +366,7 @@ def about_lines(releases: list) -> list[tuple[str, str]]:
         (_("Downloaded from"), request.url),
     ]
     for release in releases:
-        published_on = format_date(release.publication.published_at.date(), "d MMMM yyyy")
+        published_on = day_label(release.publication.published_at)
         lines.append(
             (
                 name_of(release.indicator),
@@ -531,7 +531,46 @@ def table_data(indicator: str, period: str, fmt: str):
 @bp.get("/cari")
 @public
 def search():
-    """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code."""
+    """Find a kecamatan, kelurahan or RT by name (``RT 3 RW 2 Wonorejo``) or code, each with
+    the areas it lies in, and indicators by name (``stunting``, ``sinau``)."""
     query = "".join(ch for ch in request.args.get("q", "")[:100] if ch.isprintable())
-    results = published.search_areas(get_session(), query) if query.strip() else []
-    return render_template("public/search.html", query=query, results=results)
+    session = get_session()
+    results = published.search_areas(session, query) if query.strip() else []
+    return render_template(
+        "public/search.html",
+        query=query,
+        results=results,
+        places=_places(session, results),
+        indicators=_matching_indicators(session, query),
+    )
+
+
+def _places(session, areas) -> dict[str, list]:
+    """Each area's ancestors below the city, nearest first (``RW 001, Wonorejo, Rungkut``),
+    read in one query for all of them."""
+    above = {area.code: _ancestor_paths(area.path) for area in areas}
+    paths = {path for chain in above.values() for path in chain}
+    found = {a.path: a for a in queries.list_areas_by_path(session, paths)} if paths else {}
+    return {code: [found[path] for path in chain if path in found] for code, chain in above.items()}
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """``35.78.03.1005.001`` → ``35.78.03.1005``, ``35.78.03`` (nearest first, the city left
+    out: its path has two segments)."""
+    segments = path.split(".")
+    return [".".join(segments[:n]) for n in range(len(segments) - 1, 2, -1)]
+
+
+def _matching_indicators(session, query: str) -> list:
+    """Indicators whose name (in either language) or code holds every word of the query."""
+    words = [word for word in query.lower().split() if len(word) >= 3]
+    if not words or re.search(r"\b(rt|rw)\b", query, re.IGNORECASE):
+        return []
+    return [
+        indicator
+        for indicator in published.list_indicators(session)
+        if all(
+            word in f"{indicator.name_id} {indicator.name_en} {indicator.code}".lower()
+            for word in words
+        )
+    ]
