@@ -214,6 +214,12 @@ def test_crawl_every_public_page_and_download(app, planted, session):
                     queue.append(
                         f"/api/v1/indicators/{INDICATOR}/periods/{PLANTED_PERIOD}?level={level}"
                     )
+        elif kind == "text/csv" and "untuk=excel" in url:  # the CSV for Excel, for people
+            assert body.startswith("\ufeff".encode())
+            text = io.StringIO(body.decode("utf-8-sig"))
+            for row in csv.DictReader(text, delimiter=";"):
+                period, value = _period_code(row["Periode"]), row["Angka"]
+                note(url, row["Kode wilayah"], row["Kode indikator"], period, _plain(value))
         elif kind == "text/csv":
             assert body.startswith("\ufeff".encode())
             for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig"))):
@@ -224,9 +230,10 @@ def test_crawl_every_public_page_and_download(app, planted, session):
             header = list(rows[0])
             for values in rows[1:]:
                 row = dict(zip(header, values, strict=True))
-                value = row["value"]
+                value = row["Angka"]  # the workbook is for people: headers in Indonesian
                 assert value == MARKER or isinstance(value, int)
-                note(url, row["area_code"], row["indicator"], row["period"], _plain(value))
+                period = _period_code(row["Periode"])
+                note(url, row["Kode wilayah"], row["Kode indikator"], period, _plain(value))
     assert not problems, "\n".join(problems[:40])
     # The crawl reached every kind of page and format, and every RT of the kelurahan.
     endpoints = {app.url_map.bind("localhost").match(u.split("?")[0])[0] for u in visited}
@@ -290,3 +297,25 @@ def test_no_hidden_count_can_be_recovered_from_a_published_total(planted, sessio
             # The shown total minus the shown children is the hidden group's sum only.
             assert rows[parent] - sum(rows[s] for s in shown) == sum(truth[h] for h in hidden)
     assert checked >= 1
+
+
+MONTHS_ID = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+
+
+def _period_code(label: str) -> str:
+    """``September 2026`` (a download for people) → ``2026-09``."""
+    month, year = label.split()
+    return f"{year}-{MONTHS_ID.index(month) + 1:02d}"
