@@ -105,7 +105,9 @@ def list_ready(session: Session, period_id: int | None = None) -> list[ReadyPeri
         .join(Period, Period.id == ActiveUpload.period_id)
         .join(Department, Department.id == Indicator.department_id)
         .join(Upload, Upload.id == ActiveUpload.upload_id)
-        .order_by(Period.starts_on.desc(), Indicator.position, Indicator.code, Upload.id)
+        .order_by(
+            Period.starts_on.desc(), Indicator.position, Indicator.code, ActiveUpload.upload_id
+        )
     )
     if period_id is not None:
         statement = statement.where(ActiveUpload.period_id == period_id)
