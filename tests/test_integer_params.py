@@ -88,9 +88,11 @@ def test_every_integer_path_parameter_is_found(app):
         ("accounts_admin.set_active", "POST"),
         ("uploads.report", "GET"),
         ("uploads.restore", "POST"),
+        ("uploads.status", "GET"),
+        ("uploads.coverage", "POST"),
         ("verification.answer", "POST"),
     }
-    assert len(routes) == 12
+    assert len(routes) == 14
 
 
 @PROPERTY
