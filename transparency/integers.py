@@ -8,6 +8,7 @@ refused here like any other text that is not a number.
 import re
 
 MAX_INT64 = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are SQL INTEGER columns (32 bits on PostgreSQL)
 DIGITS = re.compile(r"[0-9]+")  # plain ASCII digits, however many
 
 

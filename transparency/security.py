@@ -17,7 +17,7 @@ from sqlmodel import select
 from transparency.access import PUBLIC_SCOPE, Permission, Scope, build_scope, policy_of
 from transparency.db import get_session
 from transparency.extensions import csrf, limiter, login_manager
-from transparency.integers import parse_int
+from transparency.integers import MAX_ID, parse_int
 from transparency.models import Area, Department, User
 from transparency.services import audit
 
@@ -107,7 +107,7 @@ def _department_code(department_id: int | None) -> str | None:
 def load_user(user_id: str) -> SignedIn | None:
     """The account behind a session or remember cookie, if its version is still current."""
     identifier, _, version = user_id.partition(":")
-    identifier, version = parse_int(identifier), parse_int(version)
+    identifier, version = parse_int(identifier, maximum=MAX_ID), parse_int(version)
     if identifier is None or version is None:
         return None
     user = get_session().get(User, identifier)

@@ -7,16 +7,17 @@ that is not a number) answers 404 or 400 instead of reaching the database driver
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-from transparency.integers import DIGITS, MAX_INT64, parse_int
+from transparency.integers import DIGITS, MAX_ID, MAX_INT64, parse_int
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """``<int:…>`` that matches ids up to 2**63 - 1 only; a larger one is no route (404)."""
+    """``<int:…>`` that matches ids up to 2**31 - 1 only (ids are SQL INTEGER: a larger
+    number reached PostgreSQL as an out-of-range error); a larger one is no route (404)."""
 
     regex = r"[0-9]+"  # ASCII digits only, not every Unicode digit
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - Werkzeug's signature
-        kwargs.setdefault("max", MAX_INT64)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -45,7 +46,7 @@ def version_arg(name: str, message: str) -> int | None:
         return None
     if not DIGITS.fullmatch(raw):
         abort(400, message)
-    version = parse_int(raw, minimum=1)
+    version = parse_int(raw, minimum=1, maximum=MAX_ID)
     if version is None:
         abort(404)
     return version
