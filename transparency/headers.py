@@ -17,6 +17,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from transparency.codes import clean_text, is_blank
+from transparency.spreadsheets import header_key
 
 BAND_ROWS = 3  # header rows stacked at most
 SCAN_ROWS = 30  # rows searched for the header
@@ -186,13 +187,6 @@ def _under_subheaders(rows: list[list], row: int, last: int, column: int) -> boo
         if column < len(rows[r]) and not is_blank(rows[r][column]):
             return True
     return False
-
-
-def header_key(value: object) -> str:
-    """A header cell folded for an exact match: capitals, punctuation as single spaces
-    (``spreadsheets.header_key``)."""
-    text = clean_text(value).upper()
-    return re.sub(r"[^0-9A-Z/]+", " ", text).strip()
 
 
 @dataclass(frozen=True)

@@ -219,25 +219,6 @@ def list_rt_values(
     return dict(session.exec(statement).all())
 
 
-def list_rt_values_in_force(
-    session: Session, scope: Scope, indicator_id: int, period_id: int
-) -> dict[int, int]:
-    """Exact RT values (area id → value) in force for an indicator and period, each from the
-    upload in force in its kelurahan, narrowed to the scope (publication reads the city)."""
-    statement = (
-        select(Figure.area_id, Figure.value)
-        .join(ActiveUpload, figure_in_force())
-        .join(Area, Area.id == Figure.area_id)
-        .join(Indicator, Indicator.id == Figure.indicator_id)
-        .where(
-            Figure.indicator_id == indicator_id,
-            Figure.period_id == period_id,
-            scope_predicate(scope, Area.path, Indicator.department_id),
-        )
-    )
-    return dict(session.exec(statement).all())
-
-
 def list_rt_values_of_sources(
     session: Session, scope: Scope, indicator_id: int, period_id: int, sources: dict[str, int]
 ) -> dict[int, int]:

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from transparency import scoped
 from transparency.access import Scope
 from transparency.models import ActiveUpload, Area, AreaLevel, Period, Publication
-from transparency.services.publishing import ReadyPeriod
+from transparency.services.publishing import ReadyPeriod, version_of
 
 SHARP_DROP = 0.5  # a total or a coverage falling below half of what it was is flagged
 SHARP_RISE = 2.0  # a total more than doubling is flagged
@@ -194,8 +194,7 @@ def _baselines(session: Session, rows: list[ReadyPeriod]) -> list[tuple]:
         .where(Publication.is_current, Publication.indicator_id.in_(indicator_ids))
         .order_by(Period.starts_on.desc())
     ):
-        version = publication.sources if publication.sources is not None else publication.upload_id
-        published.setdefault(publication.indicator_id, []).append((period, version))
+        published.setdefault(publication.indicator_id, []).append((period, version_of(publication)))
     result = []
     for row in rows:
         if row.state == "changed":

@@ -246,7 +246,7 @@ def publish(
         )
     ).first()
     reason = reason.strip()
-    if current is not None and _sources_of(current) == sources:
+    if current is not None and version_of(current) == sources:
         raise PublishRefused("publish.already")
     if confirmed_upload_id is not None and confirmed_upload_id != newest:
         raise PublishRefused("publish.stale")
@@ -301,7 +301,7 @@ def sources_in_force(session: Session, indicator_id: int, period_id: int) -> dic
     return {str(kelurahan_id): upload_id for kelurahan_id, upload_id in sorted(rows)}
 
 
-def _sources_of(publication: Publication) -> dict[str, int] | int:
+def version_of(publication: Publication) -> dict[str, int] | int:
     """A publication's version: its kelurahan → upload pairs, or (made before coverage)
     its one upload."""
     return publication.sources if publication.sources is not None else publication.upload_id
@@ -359,7 +359,7 @@ def derive_group(
     for publication in publications:
         indicator = by_indicator_id[publication.indicator_id]
         key = str(publication.id)
-        members[key] = (indicator, _sources_of(publication))
+        members[key] = (indicator, version_of(publication))
         versions[indicator.code].append(key)
         if publication.is_current and (new is None or new[0].code != indicator.code):
             current[indicator.code] = key
